@@ -1,0 +1,104 @@
+# muster - Kubernetes scheduler extender. See README.md.
+#
+#   make            build ./muster
+#   make run        build, then serve the embedded demo cluster on 127.0.0.1:8888
+#   make test       install missing Debian packages, build, run every test
+#   make asan       build with ASan+UBSan into build-asan/ and run the tests
+#   make bench      service latency benchmark (bench/)
+#   make style      check formatting with clang-format
+
+CC       ?= cc
+PKGS     := libmicrohttpd libcjson libcurl yaml-0.1
+BUILD    ?= build
+SANFLAGS ?=
+CSTD     := -std=c11
+WARN     := -Wall -Wextra -Werror
+OPT      ?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_CFLAGS := $(shell pkg-config --cflags criterion 2>/dev/null)
+CRIT_LIBS   := $(shell pkg-config --libs criterion 2>/dev/null)
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP \
+            -D_GNU_SOURCE -pthread
+LDFLAGS  += $(SANFLAGS) -pthread
+LDLIBS   += $(PKG_LIBS) -lm
+
+LIB_SRCS  := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/src/cache/default_cluster.o
+UNIT_SRCS := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+INTEG_SRCS := $(shell find tests/integration -name '*.c' 2>/dev/null | sort)
+INTEG_OBJS := $(INTEG_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS := $(if $(UNIT_SRCS),$(BUILD)/unit-tests) \
+             $(if $(INTEG_SRCS),$(BUILD)/integration-tests)
+# Criterion runs tests in parallel workers; keep it to the machine's cores.
+CRITERION_FLAGS ?= --jobs 2
+
+.PHONY: all run test test-build check-deps asan bench style clean
+
+all: muster
+
+muster: $(BUILD)/muster
+	cp $< $@
+
+$(BUILD)/muster: $(BUILD)/src/main.o $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libmuster.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# examples/cluster.json is compiled into the binary (the embedded default).
+$(BUILD)/src/cache/default_cluster.o: src/cache/default_cluster.S examples/cluster.json
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CRIT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRIT_LIBS) $(LDLIBS)
+
+$(BUILD)/integration-tests: $(INTEG_OBJS) $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CRIT_LIBS) $(LDLIBS)
+
+run: muster
+	@echo "muster: serving the embedded demo cluster (examples/cluster.json) on http://127.0.0.1:8888"
+	@echo "try:  curl -s http://127.0.0.1:8888/readyz; curl -s -d @tests/data/extender/filter-gpu.json http://127.0.0.1:8888/filter"
+	./muster serve --listen 127.0.0.1:8888 --policy policies/default.json
+
+check-deps:
+	@scripts/deps.sh
+
+test-build: muster $(TEST_BINS)
+
+# The integration tests start ./muster (MUSTER_BIN) on 127.0.0.1.
+test: check-deps
+	$(MAKE) test-build
+	@set -e; for t in $(TEST_BINS); do \
+	    echo "== $$t"; \
+	    MUSTER_BIN=$(CURDIR)/$(BUILD)/muster $$t $(CRITERION_FLAGS); \
+	done
+
+asan:
+	$(MAKE) test-build BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all"
+	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BINS)); do \
+	    echo "== $$t (ASan+UBSan)"; \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    MUSTER_BIN=$(CURDIR)/build-asan/muster $$t $(CRITERION_FLAGS); \
+	done
+
+style:
+	clang-format --dry-run --Werror $$(find src tests bench -name '*.[ch]')
+
+clean:
+	rm -rf build build-asan muster
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+#!/bin/sh
+# deps.sh - install the Debian packages muster needs to build and test,
+# and only those that are missing. Called by `make test`.
+set -eu
+
+pkgs="gcc make pkg-config libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev \
+libcriterion-dev libyaml-dev"
+[ $# -gt 0 ] && pkgs="$pkgs $*"
+
+missing=""
+for p in $pkgs; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "muster: missing Debian packages:$missing" >&2
+    echo "muster: run as root, or: sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "muster: installing missing packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# The package lists may be stale or absent on a fresh machine.
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq $missing

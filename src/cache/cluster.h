@@ -1,0 +1,75 @@
+/* cluster.h - the cluster model: nodes by name, pods by uid and by
+ * namespace/name, with each node's requested totals kept up to date as pods
+ * come, go, bind and finish. Lookups are O(1).
+ *
+ * Locking: a writer-preferring rwlock. Readers (callbacks, planners) hold
+ * cluster_rdlock() for the length of one decision and may borrow node and
+ * pod pointers until they unlock. Writers (the watch thread, /bind in
+ * snapshot mode) hold cluster_wrlock() for one event at a time; a relist
+ * builds a fresh struct cluster off-lock and swaps contents in with
+ * cluster_replace(), so callbacks never wait for a whole list.
+ *
+ * Pods may name a node the cluster does not (yet) have: their requests are
+ * still accounted to that name, so a node that appears later starts with
+ * the right usage and a node deleted and re-added keeps it. */
+#ifndef MUSTER_CACHE_CLUSTER_H
+#define MUSTER_CACHE_CLUSTER_H
+
+#include "common.h"
+#include "cache/model.h"
+#include "util/strmap.h"
+
+#include <pthread.h>
+
+#define CLUSTER_MAGIC 0x434c5553u
+
+struct node_slot;   /* private: a node name's usage, with or without a node */
+
+struct cluster {
+    uint32_t magic;
+    pthread_rwlock_t lock;
+    struct strmap nodes;       /* name -> struct node_slot (private) */
+    struct strmap pods;        /* uid -> struct pod */
+    struct strmap pods_by_key; /* "ns/name" -> struct pod */
+    size_t nnodes;             /* slots that hold a node */
+    uint64_t generation;       /* bumped by every change */
+    bool synced;               /* initial lists applied (always true for
+                                  snapshots) */
+};
+
+struct cluster *cluster_new(void);
+void cluster_free(struct cluster *c);     /* accepts NULL; frees everything */
+
+void cluster_rdlock(struct cluster *c);
+void cluster_wrlock(struct cluster *c);
+void cluster_unlock(struct cluster *c);
+
+/* Writers (caller holds the write lock). Each CONSUMES its object argument,
+ * success or not. */
+/* Add or replace a node by name; its usage is preserved. */
+void cluster_node_put(struct cluster *c, struct node_info *n);
+/* RET MU_OK or MU_ENOENT. Pods bound to it stay accounted to the name. */
+int cluster_node_del(struct cluster *c, const char *name);
+/* Add or replace a pod by uid; moves its request between nodes as its
+ * nodeName/phase change. A pod replacing another with the same ns/name but
+ * a different uid replaces that one too (a recreated pod). */
+void cluster_pod_put(struct cluster *c, struct pod *p);
+/* RET MU_OK or MU_ENOENT. Releases its request. */
+int cluster_pod_del(struct cluster *c, const char *uid);
+/* Swap in the whole contents of `fresh` (consumed), keeping c's lock. */
+void cluster_replace(struct cluster *c, struct cluster *fresh);
+
+/* Readers (caller holds a lock). Returned pointers are borrowed. */
+struct node_info *cluster_node_get(const struct cluster *c, const char *name,
+                                   size_t len);
+struct pod *cluster_pod_get(const struct cluster *c, const char *uid,
+                            size_t len);
+struct pod *cluster_pod_find(const struct cluster *c, const char *ns,
+                             const char *name);
+/* Iterate nodes: *iter = 0 to start; RET NULL at the end. */
+struct node_info *cluster_node_next(const struct cluster *c, size_t *iter);
+struct pod *cluster_pod_next(const struct cluster *c, size_t *iter);
+size_t cluster_node_count(const struct cluster *c);
+size_t cluster_pod_count(const struct cluster *c);
+
+#endif
