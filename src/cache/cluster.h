@@ -72,4 +72,14 @@ struct pod *cluster_pod_next(const struct cluster *c, size_t *iter);
 size_t cluster_node_count(const struct cluster *c);
 size_t cluster_pod_count(const struct cluster *c);
 
+/* Canonical JSON of the whole model, for GET /debug/cache and for tests
+ * that compare muster's view with the API server's: {"nodes":[...sorted by
+ * name, each with name, labels, taints, unschedulable, ready, allocatable
+ * and used by resource name...],"pods":[...sorted by uid, each with
+ * namespace, name, uid, nodeName, phase, priority, requests...]}. Quantities
+ * are printed as integers in muster's units (cpu millicores, bytes). The
+ * caller holds a lock. RET MU_OK or MU_ELIMIT (out's cap). */
+struct buf;
+int cluster_dump_json(const struct cluster *c, struct buf *out);
+
 #endif

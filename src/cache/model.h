@@ -132,6 +132,10 @@ struct pod {
      * entries except pods, which is always present with 1. */
     uint32_t nreq;
     struct res_amount *req;
+    /* Bound by muster's /bind but not yet confirmed by the watch: the
+     * CLOCK_MONOTONIC millisecond after which the assumption lapses and the
+     * pod is dropped from the cache (0: not an assumption). */
+    int64_t assumed_until;
 };
 
 /* RET the pod's request for resource id (0 if none). O(nreq). */

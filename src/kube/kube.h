@@ -1,0 +1,44 @@
+/* kube.h - muster's connection to kube-apiserver: authentication, a
+ * list+watch of nodes and pods that keeps a struct cluster true, and the
+ * Binding POST. The service (src/http) uses only this header.
+ *
+ * Threads: kube_start spawns one watcher thread per resource; they are the
+ * only writers of the cluster while it runs (besides assumed pods, which the
+ * service adds through the cluster API after a successful kube_bind). */
+#ifndef MUSTER_KUBE_KUBE_H
+#define MUSTER_KUBE_KUBE_H
+
+#include "common.h"
+#include "cache/cluster.h"
+
+struct kube_opts {
+    const char *api_server;     /* --api-server URL, or NULL */
+    const char *token_file;     /* --token-file, with api_server */
+    const char *kubeconfig;     /* --kubeconfig (or $KUBECONFIG), or NULL */
+    bool in_cluster;            /* use the service-account environment */
+    long connect_timeout_ms;    /* default 5000 */
+    long request_timeout_ms;    /* non-watch requests; default 10000 */
+    int64_t assume_ttl_ms;      /* lifetime of an unconfirmed bind; 30000 */
+};
+
+struct kube;
+
+/* True when KUBERNETES_SERVICE_HOST and _PORT are both set. */
+bool kube_in_cluster_env(void);
+
+/* Resolve the connection (kubeconfig / in-cluster / api-server), then start
+ * listing and watching into `c` (borrowed; must outlive the kube).
+ * RET MU_OK with *out set, or an error with err naming the file/field/URL. */
+int kube_start(const struct kube_opts *opts, struct cluster *c,
+               struct kube **out, char *err, size_t errlen);
+/* True once both initial lists are in the cluster. */
+bool kube_ready(const struct kube *k);
+/* POST a v1 Binding for the pod to node. RET MU_OK on 201 (or 409 "already
+ * assigned" to that same node); otherwise an error with the API server's
+ * message in err (409 conflict, 404 not found, transport failures). */
+int kube_bind(struct kube *k, const char *ns, const char *name,
+              const char *uid, const char *node, char *err, size_t errlen);
+/* Stop the watchers and free everything. Accepts NULL. */
+void kube_stop(struct kube *k);
+
+#endif
