@@ -147,9 +147,14 @@ bool pod_counts(const struct pod *p);
 /* A node as a plugin sees it: the object plus the usage to judge it by.
  * `used` is node->used for the live cache, or a what-if copy (gang plans,
  * simulation) — plugins must read usage only through it. */
+struct sched_ctx;   /* src/queue/gang.h: per-call context (gang decision) */
+
 struct node_view {
     const struct node_info *node;
     const int64_t *used;       /* RES_MAX entries */
+    /* The decision context of the call (the pod's gang plan, the clock);
+     * NULL when there is none. Only plugins that need it look. */
+    const struct sched_ctx *ctx;
 };
 
 static inline int64_t nv_free(const struct node_view *nv, int id)
