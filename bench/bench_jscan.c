@@ -57,7 +57,8 @@ static void add_node(struct buf *b, int i)
     buf_printf(b, "\"spec\":{\"podCIDR\":\"10.%d.%d.0/24\",\"taints\":[{"
                   "\"key\":\"nvidia.com/gpu\",\"value\":\"present\",\"effect\":"
                   "\"NoSchedule\"}]},\"status\":{\"capacity\":{\"cpu\":\"%d\","
-                  "\"memory\":\"%dKi\",\"nvidia.com/gpu\":\"8\",\"pods\":\"110\"},"
+                  "\"memory\":\"%dKi\",\"nvidia.com/gpu\":\"8\","
+                  "\"pods\":\"110\"},"
                   "\"allocatable\":{\"cpu\":\"%dm\",\"memory\":\"%dKi\","
                   "\"nvidia.com/gpu\":\"8\",\"pods\":\"110\"},\"conditions\":[",
                i / 256, i % 256, 64, 527972500 + i, 63800, 527972500 - i);
@@ -65,14 +66,16 @@ static void add_node(struct buf *b, int i)
         buf_printf(b, "%s{\"type\":\"Cond%d\",\"status\":\"False\","
                       "\"lastHeartbeatTime\":\"2026-11-23T18:20:51Z\","
                       "\"lastTransitionTime\":\"2026-11-23T18:20:51Z\","
-                      "\"reason\":\"KubeletHasSufficient\",\"message\":\"kubelet "
+                      "\"reason\":\"KubeletHasSufficient\","
+                      "\"message\":\"kubelet "
                       "has sufficient resources available on this node\"}",
                    k ? "," : "", k);
     buf_adds(b, "],\"images\":[");
     for (k = 0; k < 12; k++)
         buf_printf(b, "%s{\"names\":[\"registry.example.com/team/app-%d@sha256:"
-                      "4f2a9c1e7b3d5f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8"
-                      "b0d2f4a\",\"registry.example.com/team/app-%d:v1.%d.%d\"],"
+                      "4f2a9c1e7b3d5f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6"
+                      "e8b0d2f4a\",\"registry.example.com/team/app-%d:"
+                      "v1.%d.%d\"],"
                       "\"sizeBytes\":%d}",
                    k ? "," : "", k, k, k, i % 10, 10000000 + k * 12345);
     buf_printf(b, "],\"nodeInfo\":{\"kubeletVersion\":\"v1.20.2\",\"osImage\":"
