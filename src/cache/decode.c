@@ -107,9 +107,11 @@ static int labels_decode(struct jscan *js, struct labels *l,
         enum jtype t = js_peek(js);
         struct label *kv;
 
-        if (t != JT_STR && t != JT_NULL)
-            return js_skip(js) ? MU_EINVAL
-                               : js_fail(js, "expected a string value");
+        if (t != JT_STR && t != JT_NULL) {
+            struct jstr bad;
+
+            return js_str(js, &bad);   /* the scanner's type error */
+        }
         if (keep && !keep(key.p, key.n)) {
             if ((rc = js_skip(js)))
                 return rc;
