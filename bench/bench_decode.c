@@ -35,7 +35,8 @@ static double now_ms(void)
 
 static void add_meta(struct buf *b, int i)
 {
-    buf_printf(b,
+    buf_printf(
+        b,
         "{\"metadata\":{\"name\":\"gpu-%05d\",\"uid\":\"9f1c%08x-4b1e-4c7a-"
         "9d3e-%012x\",\"resourceVersion\":\"%d\",\"creationTimestamp\":"
         "\"2026-11-20T08:12:55Z\",\"labels\":{\"beta.kubernetes.io/arch\":"
@@ -50,7 +51,8 @@ static void add_meta(struct buf *b, int i)
         "-attach-detach\":\"true\",\"csi.volume.kubernetes.io/nodeid\":"
         "\"{\\\"ebs.csi.aws.com\\\":\\\"i-0%015x\\\"}\"},",
         i, i, i * 7919, 100000 + i, i, 'a' + i % 3, i / 16, i);
-    buf_adds(b,
+    buf_adds(
+        b,
         "\"managedFields\":[{\"manager\":\"kubelet\",\"operation\":\"Update\","
         "\"apiVersion\":\"v1\",\"time\":\"2026-11-23T18:20:51Z\",\"fieldsType"
         "\":\"FieldsV1\",\"fieldsV1\":{\"f:status\":{\"f:allocatable\":{\".\":"
@@ -66,7 +68,8 @@ static void add_status(struct buf *b, int i)
     static const char *const conds[] = {"MemoryPressure", "DiskPressure",
                                         "PIDPressure", "Ready"};
 
-    buf_printf(b,
+    buf_printf(
+        b,
         "\"spec\":{\"podCIDR\":\"10.%d.%d.0/24\",\"podCIDRs\":[\"10.%d.%d.0/24"
         "\"],\"providerID\":\"aws:///eu-central-1a/i-0%015x\",\"taints\":[{"
         "\"key\":\"nvidia.com/gpu\",\"value\":\"present\",\"effect\":"
@@ -79,14 +82,16 @@ static void add_status(struct buf *b, int i)
         "\":\"8\",\"pods\":\"110\",\"rdma/hca\":\"1\"},\"conditions\":[",
         i / 256, i % 256, i / 256, i % 256, i);
     for (size_t c = 0; c < ARRAY_LEN(conds); c++)
-        buf_printf(b, "%s{\"type\":\"%s\",\"status\":\"%s\","
-                      "\"lastHeartbeatTime\":\"2026-11-23T20:11:42Z\","
-                      "\"lastTransitionTime\":\"2026-11-20T08:14:03Z\","
-                      "\"reason\":\"Kubelet%s\",\"message\":\"kubelet is "
-                      "posting %s status\"}",
-                   c ? "," : "", conds[c], c == 3 ? "True" : "False",
-                   conds[c], conds[c]);
-    buf_printf(b,
+        buf_printf(b,
+                   "%s{\"type\":\"%s\",\"status\":\"%s\","
+                   "\"lastHeartbeatTime\":\"2026-11-23T20:11:42Z\","
+                   "\"lastTransitionTime\":\"2026-11-20T08:14:03Z\","
+                   "\"reason\":\"Kubelet%s\",\"message\":\"kubelet is "
+                   "posting %s status\"}",
+                   c ? "," : "", conds[c], c == 3 ? "True" : "False", conds[c],
+                   conds[c]);
+    buf_printf(
+        b,
         "],\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"10.20.%d.%d"
         "\"},{\"type\":\"Hostname\",\"address\":\"gpu-%05d\"}],"
         "\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":10250}},"
@@ -104,9 +109,10 @@ static void add_status(struct buf *b, int i)
 static void add_images(struct buf *b, int i)
 {
     for (int k = 0; k < 30; k++)
-        buf_printf(b, "%s{\"names\":[\"registry.example.com/team-%d/image-%d@"
-                      "sha256:%016x%016x%016x%016x\",\"registry.example.com/"
-                      "team-%d/image-%d:v1.%d.%d\"],\"sizeBytes\":%d}",
+        buf_printf(b,
+                   "%s{\"names\":[\"registry.example.com/team-%d/image-%d@"
+                   "sha256:%016x%016x%016x%016x\",\"registry.example.com/"
+                   "team-%d/image-%d:v1.%d.%d\"],\"sizeBytes\":%d}",
                    k ? "," : "", k % 7, k, k * 31 + i, k * 17, k * 13, k, k % 7,
                    k, k, i % 10, 100000000 + k * 1234567);
     buf_adds(b, "]}}");
