@@ -157,6 +157,7 @@ void cluster_node_put(struct cluster *c, struct node_info *n)
     struct node_slot *s;
 
     MU_ASSERT(n->magic == NODE_MAGIC && n->name);
+    n = node_pack(n);
     s = slot_get_or_add(c, n->name);
     if (s->node)
         node_free(s->node);

@@ -79,6 +79,11 @@ void node_free(struct node_info *n)
     if (!n)
         return;
     MU_ASSERT(n->magic == NODE_MAGIC);
+    if (n->packed) {
+        n->magic = 0;
+        free(n);
+        return;
+    }
     free(n->name);
     labels_fini(&n->labels);
     for (uint32_t i = 0; i < n->ntaints; i++) {
@@ -88,6 +93,60 @@ void node_free(struct node_info *n)
     free(n->taints);
     n->magic = 0;
     free(n);
+}
+
+/* Bump allocation inside the packed block; sizes were summed beforehand. */
+static char *pack_str(char **cur, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = memcpy(*cur, s, n);
+
+    *cur += n;
+    return d;
+}
+
+static size_t node_pack_size(const struct node_info *n)
+{
+    size_t sz = sizeof(*n) + strlen(n->name) + 1;
+
+    sz += n->labels.n * sizeof(struct label) + n->ntaints * sizeof(struct taint);
+    for (uint32_t i = 0; i < n->labels.n; i++)
+        sz += strlen(n->labels.kv[i].key) + strlen(n->labels.kv[i].val) + 2;
+    for (uint32_t i = 0; i < n->ntaints; i++)
+        sz += strlen(n->taints[i].key) + strlen(n->taints[i].value) + 2;
+    return sz;
+}
+
+struct node_info *node_pack(struct node_info *n)
+{
+    struct node_info *p;
+    char *cur;
+
+    MU_ASSERT(n->magic == NODE_MAGIC);
+    if (n->packed)
+        return n;
+    p = xmalloc(node_pack_size(n));
+    *p = *n;
+    p->packed = true;
+    /* arrays first (pointer-aligned: the struct size is a multiple of 8),
+     * then the strings they point to, then the name */
+    cur = (char *)(p + 1);
+    p->labels.kv = n->labels.n ? (struct label *)(void *)cur : NULL;
+    cur += n->labels.n * sizeof(struct label);
+    p->taints = n->ntaints ? (struct taint *)(void *)cur : NULL;
+    cur += n->ntaints * sizeof(struct taint);
+    for (uint32_t i = 0; i < n->labels.n; i++) {
+        p->labels.kv[i].key = pack_str(&cur, n->labels.kv[i].key);
+        p->labels.kv[i].val = pack_str(&cur, n->labels.kv[i].val);
+    }
+    for (uint32_t i = 0; i < n->ntaints; i++) {
+        p->taints[i] = n->taints[i];
+        p->taints[i].key = pack_str(&cur, n->taints[i].key);
+        p->taints[i].value = pack_str(&cur, n->taints[i].value);
+    }
+    p->name = pack_str(&cur, n->name);
+    node_free(n);
+    return p;
 }
 
 struct pod *pod_new(void)

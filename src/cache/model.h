@@ -88,6 +88,7 @@ struct node_info {
     struct taint *taints;
     bool unschedulable;        /* spec.unschedulable (cordoned) */
     bool ready;                /* condition Ready == "True" */
+    bool packed;               /* strings live in this allocation (node_pack) */
     /* status.allocatable, dense by resource id; 0 for resources the node
      * does not have. cpu in millicores, the rest in units. */
     int64_t alloc[RES_MAX];
@@ -157,6 +158,19 @@ struct node_view {
     const struct sched_ctx *ctx;
 };
 
+/* Start loading the lines a filter pass reads (header, labels, alloc and
+ * used): call a few nodes ahead of the one being judged so the misses
+ * overlap instead of adding up. */
+static inline void node_prefetch(const struct node_info *n)
+{
+    if (!n)
+        return;
+    __builtin_prefetch(n);
+    __builtin_prefetch(n->labels.kv);
+    __builtin_prefetch(&n->alloc[0]);
+    __builtin_prefetch(&n->used[0]);
+}
+
 static inline int64_t nv_free(const struct node_view *nv, int id)
 {
     return nv->node->alloc[id] - nv->used[id];
@@ -164,6 +178,11 @@ static inline int64_t nv_free(const struct node_view *nv, int id)
 
 struct node_info *node_new(void);      /* zeroed, magic set */
 void node_free(struct node_info *n);   /* accepts NULL */
+/* Return a copy of n whose name, labels and taints live in the same
+ * allocation, right after the struct, and free n (consumed). A filter pass
+ * over thousands of nodes is bound by cache misses: one block per node
+ * instead of one per string makes it several times cheaper. */
+struct node_info *node_pack(struct node_info *n);
 struct pod *pod_new(void);
 void pod_free(struct pod *p);          /* accepts NULL */
 

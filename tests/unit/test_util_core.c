@@ -119,3 +119,32 @@ Test(selector, operators_and_match_fields)
     cr_assert_not(sel_term_match(&empty, n), "an empty term matches nothing");
     node_free(n);
 }
+
+Test(node, pack_keeps_every_field_in_one_block)
+{
+    struct node_info *n = mknode("gpu-1", 3, "zone", "z1", "app", "x", "k", "");
+    struct node_info *p;
+
+    n->ntaints = 1;
+    n->taints = xcalloc(1, sizeof(*n->taints));
+    n->taints[0] = (struct taint){xstrdup("gpu"), xstrdup("yes"),
+                                  EFFECT_NO_SCHEDULE};
+    n->ready = true;
+    n->alloc[RES_CPU] = 8000;
+    n->used[RES_CPU] = 500;
+    p = node_pack(n);   /* consumes n */
+    cr_assert(p->packed);
+    cr_assert_str_eq(p->name, "gpu-1");
+    cr_assert_str_eq(labels_get(&p->labels, "zone"), "z1");
+    cr_assert_str_eq(labels_get(&p->labels, "k"), "");
+    cr_assert_str_eq(p->taints[0].key, "gpu");
+    cr_assert_str_eq(p->taints[0].value, "yes");
+    cr_assert_eq(p->taints[0].effect, EFFECT_NO_SCHEDULE);
+    cr_assert(p->ready);
+    cr_assert_eq(p->alloc[RES_CPU], 8000);
+    cr_assert_eq(p->used[RES_CPU], 500);
+    /* everything lies inside the one allocation, after the struct */
+    cr_assert((char *)p->name > (char *)p && (char *)p->labels.kv > (char *)p);
+    cr_assert_eq(node_pack(p), p, "packing twice is a no-op");
+    node_free(p);
+}
