@@ -45,7 +45,7 @@ Test(metrics, rejections_add_up_per_plugin_and_reason)
     struct metrics m;
     struct cluster *c = cluster_new();
     struct buf b;
-    static char codes[METRICS_MAX_REJECT + 5][8];
+    static char codes[METRICS_MAX_REJECT + 5][16];
 
     metrics_init(&m);
     metrics_reject(&m, "resources-fit", "insufficient", 3);
@@ -60,8 +60,8 @@ Test(metrics, rejections_add_up_per_plugin_and_reason)
     /* 2 pairs are in use: 126 more fit, the last 7 go to one overflow
      * series (codes
      * must outlive the metrics: a static table) */
-    for (int i = 0; i < METRICS_MAX_REJECT + 5; i++) {
-        snprintf(codes[i], sizeof(codes[i]), "c%d", i);
+    for (unsigned i = 0; i < METRICS_MAX_REJECT + 5; i++) {
+        snprintf(codes[i], sizeof(codes[i]), "c%u", i);
         metrics_reject(&m, "x", codes[i], 1);
     }
     buf_reset(&b);
