@@ -559,10 +559,17 @@ static void *bind_many(void *arg)
     struct binder *b = arg;
     CURL *h = curl_easy_init();
     struct buf out;
-    char body[256];
+    char body[512];
 
     buf_init(&out, BUF_UNLIMITED);
     for (int i = b->first; i < b->first + b->count; i++) {
+        /* filter and prioritize race the other threads' binds */
+        snprintf(body, sizeof(body), "{\"Pod\":{\"metadata\":{\"name\":"
+                 "\"x-%d\",\"namespace\":\"ml\",\"uid\":\"uid-x-%d\"},"
+                 "\"spec\":{}},\"NodeNames\":[\"cpu-0\",\"cpu-1\"]}", i, i);
+        if (post(h, b->port, "/filter", body, &out) != 200 ||
+            post(h, b->port, "/prioritize", body, &out) != 200)
+            continue;
         snprintf(body, sizeof(body), "{\"PodName\":\"w-%d\",\"PodNamespace\":"
                  "\"ml\",\"PodUID\":\"uid-w-%d\",\"Node\":\"cpu-%d\"}", i, i,
                  i % 3);
