@@ -15,7 +15,8 @@
  *   GET  /_control/state       the canonical state, as cluster_dump_json
  *   GET  /_control/stats       request counters
  *
- * Usage: fake-apiserver --port-file F [--token-file F] */
+ * Usage: fake-apiserver --port-file F [--token-file F]
+ *                       [--tls-cert PEM --tls-key PEM]  (HTTPS) */
 #include "common.h"
 #include "cache/cluster.h"
 #include "cache/decode.h"
@@ -984,22 +985,51 @@ static int write_port(const char *path, unsigned port)
     return rename(tmp, path) ? MU_EIO : MU_OK;
 }
 
-static struct MHD_Daemon *start(void)
+static char *slurp(const char *path)
+{
+    struct buf b;
+    char chunk[4096];
+    size_t n;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return NULL;
+    buf_init(&b, 1 << 20);
+    buf_adds(&b, "");
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(&b, chunk, n);
+    fclose(f);
+    return buf_steal(&b, &n);
+}
+
+/* Plain HTTP, or HTTPS when cert and key (PEM files) are given. */
+static struct MHD_Daemon *start(const char *cert_file, const char *key_file)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_THREAD_PER_CONNECTION;
+    static char *cert, *key;
 
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                                MHD_USE_THREAD_PER_CONNECTION,
-                            0, NULL, NULL, on_request, NULL,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+    if (!cert_file)
+        return MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                MHD_OPTION_END);
+    cert = slurp(cert_file);
+    key = key_file ? slurp(key_file) : NULL;
+    if (!cert || !key)
+        return NULL;
+    return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, on_request,
+                            NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_END);
+                            MHD_OPTION_HTTPS_MEM_CERT, cert,
+                            MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 }
 
 int main(int argc, char **argv)
 {
-    const char *port_file = NULL;
+    const char *port_file = NULL, *cert = NULL, *key = NULL;
     const union MHD_DaemonInfo *info;
     struct MHD_Daemon *d;
 
@@ -1008,10 +1038,14 @@ int main(int argc, char **argv)
             port_file = argv[i + 1];
         else if (strcmp(argv[i], "--token-file") == 0)
             g.token_file = argv[i + 1];
+        else if (strcmp(argv[i], "--tls-cert") == 0)
+            cert = argv[i + 1];
+        else if (strcmp(argv[i], "--tls-key") == 0)
+            key = argv[i + 1];
     }
     if (!port_file) {
         fprintf(stderr, "usage: fake-apiserver --port-file F "
-                        "[--token-file F]\n");
+                        "[--token-file F] [--tls-cert PEM --tls-key PEM]\n");
         return 2;
     }
     for (int k = 0; k < K_N; k++)
@@ -1019,7 +1053,7 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
-    d = start();
+    d = start(cert, key);
     info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     if (!info || write_port(port_file, info->port)) {
         fprintf(stderr, "fake-apiserver: cannot listen or write %s\n",
