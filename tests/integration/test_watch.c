@@ -600,7 +600,10 @@ Test(watch, not_ready_until_both_lists_are_in, .fini = teardown)
     struct env *ep = &E;
     struct buf out;
     char body[] = "{\"fault\":\"list500\",\"resource\":\"nodes\","
-                  "\"count\":3}";
+                  "\"count\":5}";
+    const char *filter = "{\"Pod\":{\"metadata\":{\"name\":\"x\","
+                         "\"namespace\":\"d\",\"uid\":\"u\"},\"spec\":{"
+                         "\"containers\":[]}},\"NodeNames\":[\"n1\"]}";
 
     env_init(ep);
     env_fake(ep, NULL);
@@ -608,9 +611,17 @@ Test(watch, not_ready_until_both_lists_are_in, .fini = teardown)
     control(ep, "/_control/nodes", node1);
     control(ep, "/_control/fault", body);
     env_muster(ep, NULL);
+    /* five failed node LISTs back off for at least 3 s in all */
     cr_assert_neq(http(ep->mport, "GET", "/readyz", NULL, &out), 200);
+    cr_assert_eq(http(ep->mport, "POST", "/filter", filter, &out), 200);
+    cr_assert(strstr(out.data, "\"Error\":\"") &&
+              !strstr(out.data, "\"Error\":\"\""), "%s", out.data);
     wait_ready(ep);
-    cr_assert_geq(stat_of(ep, "lists", "nodes"), 4);
+    cr_assert_geq(stat_of(ep, "lists", "nodes"), 6);
+    /* once ready, the same call is answered */
+    cr_assert_eq(http(ep->mport, "POST", "/filter", filter, &out), 200);
+    cr_assert(strstr(out.data, "\"Error\":\"\"") ||
+              !strstr(out.data, "\"Error\""), "%s", out.data);
     wait_equal(ep, 10000);
     buf_fini(&out);
     env_fini(ep);
