@@ -10,7 +10,9 @@
  *        connection), error_event (send ERROR 410 and end), stall (go
  *        silent without closing), http410 / http500 (answer the next watch
  *        so), list500 / list410 (answer the next LIST page so), bind_noop
- *        (answer the next bind 201 without binding).
+ *        (answer the next bind 201 without binding), http429 (answer the
+ *        next watch 429 with Retry-After: 2; stats report the gap to the
+ *        watch after it).
  *   POST /_control/compact     forget the event history (old RVs get 410)
  *   GET  /_control/state       the canonical state, as cluster_dump_json
  *   GET  /_control/stats       request counters
@@ -39,10 +41,10 @@ static const char *const kind_name[] = {"nodes", "pods"};
 static const char *const kind_obj[] = {"Node", "Pod"};
 
 enum fault { F_CLOSE_MID, F_ERROR_EVENT, F_STALL, F_HTTP410, F_HTTP500,
-             F_LIST500, F_LIST410, F_BIND_NOOP, F_N };
+             F_LIST500, F_LIST410, F_BIND_NOOP, F_HTTP429, F_N };
 static const char *const fault_name[] = {
     "close_mid", "error_event", "stall",   "http410",
-    "http500",   "list500",     "list410", "bind_noop"};
+    "http500",   "list500",     "list410", "bind_noop", "http429"};
 
 struct fobj {
     char *key;          /* name, or "ns/name" */
@@ -78,6 +80,8 @@ static struct {
     uint64_t next_snap;
     int faults[F_N][K_N];
     long lists[K_N], watches[K_N], binds;
+    int64_t at429[K_N];           /* when a watch was last answered 429 */
+    int64_t gap429[K_N];          /* ms from that 429 to the next watch */
     const char *token_file;
     volatile bool shutdown;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -412,13 +416,15 @@ static enum MHD_Result control_state(struct MHD_Connection *c)
 
 static enum MHD_Result control_stats(struct MHD_Connection *c)
 {
-    char s[256];
+    char s[512];
 
     pthread_mutex_lock(&g.mu);
     snprintf(s, sizeof(s),
              "{\"lists\":{\"nodes\":%ld,\"pods\":%ld},\"watches\":{\"nodes\":"
-             "%ld,\"pods\":%ld},\"binds\":%ld,\"resourceVersion\":\"%lld\"}",
-             g.lists[0], g.lists[1], g.watches[0], g.watches[1], g.binds,
+             "%ld,\"pods\":%ld},\"gap429\":{\"nodes\":%lld,\"pods\":%lld},"
+             "\"binds\":%ld,\"resourceVersion\":\"%lld\"}",
+             g.lists[0], g.lists[1], g.watches[0], g.watches[1],
+             (long long)g.gap429[0], (long long)g.gap429[1], g.binds,
              (long long)g.rv);
     pthread_mutex_unlock(&g.mu);
     return reply(c, 200, s);
@@ -552,6 +558,24 @@ static enum MHD_Result handle_list(struct MHD_Connection *c, int kind,
 }
 
 /* ---- WATCH ---- */
+
+/* 429 Too Many Requests with Retry-After: 2 (API priority and fairness). */
+static enum MHD_Result reply_429(struct MHD_Connection *c)
+{
+    static const char body[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                               "\"status\":\"Failure\",\"message\":\"too "
+                               "many requests\",\"reason\":\"TooManyRequests\","
+                               "\"code\":429}";
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret;
+
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Retry-After", "2");
+    ret = MHD_queue_response(c, 429, r);
+    MHD_destroy_response(r);
+    return ret;
+}
 
 struct wstate {
     int kind;
@@ -750,7 +774,14 @@ static enum MHD_Result handle_watch(struct MHD_Connection *c, int kind,
     buf_init(&w->out, BUF_UNLIMITED);
     pthread_mutex_lock(&g.mu);
     g.watches[kind]++;
-    if (take_fault(F_HTTP410, kind))
+    if (g.at429[kind]) {
+        g.gap429[kind] = now_ms() - g.at429[kind];
+        g.at429[kind] = 0;
+    }
+    if (take_fault(F_HTTP429, kind)) {
+        g.at429[kind] = now_ms();
+        code = 429;
+    } else if (take_fault(F_HTTP410, kind))
         code = 410;
     else if (take_fault(F_HTTP500, kind))
         code = 500;
@@ -758,6 +789,8 @@ static enum MHD_Result handle_watch(struct MHD_Connection *c, int kind,
     if (w->sent_rv < g.oldest_rv)
         queue_error(w, w->sent_rv);   /* compacted: 200 + ERROR 410 */
     pthread_mutex_unlock(&g.mu);
+    if (code == 429)
+        return watch_free(w), reply_429(c);
     if (code) {
         watch_free(w);
         return reply_status(c, code, code == 410 ? "Expired" : "InternalError",

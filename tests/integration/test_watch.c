@@ -758,3 +758,23 @@ Test(kubeconfig, insecure_skip_tls_verify_connects, .fini = teardown)
     wait_ready(ep);
     wait_equal(ep, 10000);
 }
+
+Test(watch, retry_after_of_a_429_is_honoured, .fini = teardown)
+{
+    const char *extra[] = {"--watch-timeout", "1", NULL};
+    struct env *ep = &E;
+    int64_t end;
+    long gap = 0;
+
+    env_init(ep);
+    env_fake(ep, NULL);
+    env_muster(ep, extra);
+    wait_ready(ep);
+    fault(ep, "http429", "pods");
+    /* the fake reports the time from its 429 to the next pods watch */
+    end = mono_ms() + 15000;
+    while (mono_ms() < end && (gap = stat_of(ep, "gap429", "pods")) <= 0)
+        usleep(100000);
+    cr_assert_geq(gap, 1900, "next watch %ld ms after a Retry-After: 2",
+                  gap);
+}
