@@ -247,7 +247,11 @@ static int open_cluster(const struct serve_opts *o, struct serve *sv)
         goto fail;
     return 0;
 fail:
-    fprintf(stderr, "muster serve: %s: %s\n", sv->source, err);
+    /* snapshot errors already name the file */
+    if (o->snapshot)
+        fprintf(stderr, "muster serve: %s\n", err);
+    else
+        fprintf(stderr, "muster serve: %s: %s\n", sv->source, err);
     return rc == MU_EIO || rc == MU_ESTATE ? 1 : 2;
 }
 

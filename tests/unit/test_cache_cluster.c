@@ -221,8 +221,8 @@ Test(cluster, dump_json_is_canonical)
     n->labels.kv[n->labels.n++] = (struct label){xstrdup("k"), xstrdup("v")};
     n->taints = xcalloc(1, sizeof(*n->taints));
     n->ntaints = 1;
-    n->taints[0] = (struct taint){xstrdup("t"), xstrdup(""),
-                                  EFFECT_NO_SCHEDULE};
+    n->taints[0] =
+        (struct taint){xstrdup("t"), xstrdup(""), EFFECT_NO_SCHEDULE};
     n->unschedulable = true;
     cluster_node_put(c, n);
     cluster_node_put(c, mk_node("a", 1000, 2));
