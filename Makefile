@@ -29,7 +29,8 @@ UNIT_SRCS := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 INTEG_SRCS := $(shell find tests/integration -name '*.c' 2>/dev/null | sort)
 INTEG_OBJS := $(INTEG_SRCS:%.c=$(BUILD)/%.o)
-BENCH_BINS := $(BUILD)/bench/floor $(BUILD)/bench/load
+BENCH_BINS := $(BUILD)/bench/floor $(BUILD)/bench/load \
+              $(BUILD)/bench/bench_decode $(BUILD)/bench/bench_jscan
 TEST_BINS := $(if $(UNIT_SRCS),$(BUILD)/unit-tests) \
              $(if $(INTEG_SRCS),$(BUILD)/integration-tests)
 # Test helpers: separate programs the integration tests start.
