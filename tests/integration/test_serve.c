@@ -528,7 +528,8 @@ Test(serve, bad_requests_get_clear_errors_and_the_server_lives_on,
             buf_adds(&chunked, "\r\n");
         }
         buf_adds(&chunked, "0\r\n\r\n");
-        cr_assert_eq(raw_request(srv.port, "POST /filter HTTP/1.1\r\nHost: x\r\n"
+        cr_assert_eq(raw_request(srv.port,
+                                 "POST /filter HTTP/1.1\r\nHost: x\r\n"
                                  "Transfer-Encoding: chunked\r\n\r\n",
                                  chunked.data, chunked.len, false), 413);
         buf_fini(&chunked);
@@ -643,7 +644,8 @@ Test(serve, metrics_count_calls_latency_errors_rejections_and_cache,
         "muster_requests_total{verb=\"prioritize\"} 0\n",
         "muster_request_errors_total{verb=\"filter\"} 1\n",
         "# TYPE muster_request_duration_seconds histogram\n",
-        "muster_request_duration_seconds_bucket{verb=\"filter\",le=\"+Inf\"} 2\n",
+        "muster_request_duration_seconds_bucket{verb=\"filter\","
+        "le=\"+Inf\"} 2\n",
         "muster_request_duration_seconds_count{verb=\"filter\"} 2\n",
         "muster_filter_rejections_total{plugin=\"muster\","
         "reason=\"unknown-node\"} 1\n",
