@@ -92,7 +92,9 @@ run: muster
 check-deps:
 	@scripts/deps.sh
 
-test-build: muster $(TEST_BINS) $(FAKE_BIN)
+# Test binaries and the muster they start, all inside $(BUILD): the asan
+# build must never replace ./muster.
+test-build: $(BUILD)/muster $(TEST_BINS) $(FAKE_BIN)
 
 # A fake kube-apiserver (tests/fake/) for the watch and bind tests.
 $(FAKE_BIN): $(BUILD)/tests/fake/fake_apiserver.o $(BUILD)/libmuster.a
@@ -100,7 +102,7 @@ $(FAKE_BIN): $(BUILD)/tests/fake/fake_apiserver.o $(BUILD)/libmuster.a
 
 # The integration tests start ./muster (MUSTER_BIN) on 127.0.0.1.
 test: check-deps
-	$(MAKE) test-build
+	$(MAKE) muster test-build
 	@set -e; for t in $(TEST_BINS); do \
 	    echo "== $$t"; \
 	    MUSTER_BIN=$(CURDIR)/$(BUILD)/muster \
