@@ -29,12 +29,15 @@ UNIT_SRCS := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 INTEG_SRCS := $(shell find tests/integration -name '*.c' 2>/dev/null | sort)
 INTEG_OBJS := $(INTEG_SRCS:%.c=$(BUILD)/%.o)
+BENCH_BINS := $(BUILD)/bench/floor $(BUILD)/bench/load
 TEST_BINS := $(if $(UNIT_SRCS),$(BUILD)/unit-tests) \
              $(if $(INTEG_SRCS),$(BUILD)/integration-tests)
+# Test helpers: separate programs the integration tests start.
+FAKE_BIN  := $(BUILD)/fake-apiserver
 # Criterion runs tests in parallel workers; keep it to the machine's cores.
 CRITERION_FLAGS ?= --jobs 2
 
-.PHONY: all run test test-build check-deps asan bench style clean
+.PHONY: all run test test-build check-deps asan bench bench-build style clean
 
 all: muster
 
@@ -67,6 +70,19 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libmuster.a
 $(BUILD)/integration-tests: $(INTEG_OBJS) $(BUILD)/libmuster.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRIT_LIBS) $(LDLIBS)
 
+# Benchmark tools: same flags as muster, linked with libmuster for buf/xmalloc.
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.SECONDARY: $(BENCH_BINS:%=%.o)
+
+bench-build: muster $(BENCH_BINS)
+
+# bench/run.sh: muster vs the trivial floor extender on 100..5,000 nodes;
+# prints one markdown table and writes it to bench/out/latest.md.
+bench: bench-build
+	BUILD=$(BUILD) bench/run.sh
+
 run: muster
 	@echo "muster: serving the embedded demo cluster (examples/cluster.json) on http://127.0.0.1:8888"
 	@echo "try:  curl -s http://127.0.0.1:8888/readyz; curl -s -d @tests/data/extender/filter-gpu.json http://127.0.0.1:8888/filter"
@@ -75,14 +91,19 @@ run: muster
 check-deps:
 	@scripts/deps.sh
 
-test-build: muster $(TEST_BINS)
+test-build: muster $(TEST_BINS) $(FAKE_BIN)
+
+# A fake kube-apiserver (tests/fake/) for the watch and bind tests.
+$(FAKE_BIN): $(BUILD)/tests/fake/fake_apiserver.o $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The integration tests start ./muster (MUSTER_BIN) on 127.0.0.1.
 test: check-deps
 	$(MAKE) test-build
 	@set -e; for t in $(TEST_BINS); do \
 	    echo "== $$t"; \
-	    MUSTER_BIN=$(CURDIR)/$(BUILD)/muster $$t $(CRITERION_FLAGS); \
+	    MUSTER_BIN=$(CURDIR)/$(BUILD)/muster \
+	    FAKE_APISERVER=$(CURDIR)/$(FAKE_BIN) $$t $(CRITERION_FLAGS); \
 	done
 
 asan:
@@ -92,7 +113,8 @@ asan:
 	    echo "== $$t (ASan+UBSan)"; \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    MUSTER_BIN=$(CURDIR)/build-asan/muster $$t $(CRITERION_FLAGS); \
+	    MUSTER_BIN=$(CURDIR)/build-asan/muster \
+	    FAKE_APISERVER=$(CURDIR)/build-asan/fake-apiserver $$t $(CRITERION_FLAGS); \
 	done
 
 style:
