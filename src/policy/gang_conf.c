@@ -164,6 +164,7 @@ int policy_gang_parse(const cJSON *v, struct policy_gang *g, char *err,
         if (rc)
             return rc;
     }
+    g->given = true;
     return MU_OK;
 }
 

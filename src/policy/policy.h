@@ -37,6 +37,7 @@ struct policy_gang {
     int64_t starvation_s;       /* 1..86400: wait before capacity is held */
     size_t ntopo_keys;          /* 0..POLICY_MAX_TOPO_KEYS */
     char *topo_keys[POLICY_MAX_TOPO_KEYS];  /* narrowest domain first */
+    bool given;                 /* the file has a "gang" section */
 };
 
 struct policy_filter {
