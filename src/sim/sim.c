@@ -5,6 +5,7 @@
 #include "sim/sim.h"
 #include "sim/sim_int.h"
 #include "cache/snapshot.h"
+#include "filter/filter.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -611,8 +612,13 @@ int sim_run(const struct sim_opts *o, struct sim_summary *sum, char *err,
     err[0] = '\0';
     s.wall0 = simr_wall();
     rc = sim_setup(&s);
-    if (rc == MU_OK)
+    if (rc == MU_OK) {
+        /* Nobody reads per-node failure texts here. */
+        bool was = filter_set_quiet(true);
+
         rc = sim_loop(&s);
+        filter_set_quiet(was);
+    }
     if (rc == MU_OK) {
         report_unfinished(&s);
         simr_finish(&s);
