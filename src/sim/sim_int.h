@@ -93,6 +93,8 @@ struct sim {
     struct sim_job **live;       /* arrived, not finished */
     size_t nlive, livecap;
     uint64_t idle_rounds;
+    uint64_t gangs_waiting;      /* gang jobs arrived and not running */
+    int64_t gdeadline;           /* the gang table's next deadline */
     /* events */
     struct sim_event *ev;
     size_t nev, evcap;
