@@ -8,7 +8,7 @@ BEGIN {
     if (seed == "") seed = 1
     if (gap == "") gap = 30          # mean seconds between arrivals
     srand(seed)
-    print "job_id,submit_time,num_pods,gpus_per_pod,duration,cpu_per_pod,memory_per_pod,priority"
+    print "job_id,submit_time,num_pods,gpus_per_pod,duration,cpu_per_pod,memory_per_pod,priority,queue"
     t = 0
     for (i = 0; i < jobs; i++) {
         t += int(-gap * log(1 - rand()))
@@ -22,6 +22,7 @@ BEGIN {
         else               { pods = 8; g = 8 }
         d = int(exp(5 + 4 * rand())) + 1      # 150 s .. 8 h
         prio = (rand() < 0.1) ? 100 : 0
-        printf "job-%06d,%d,%d,%d,%d,%d,%dGi,%d\n", i, t, pods, g, d, g * 6, g * 48, prio
+        q = (rand() < 0.6) ? "research" : "prod"
+        printf "job-%06d,%d,%d,%d,%d,%d,%dGi,%d,%s\n", i, t, pods, g, d, g * 6, g * 48, prio, q
     }
 }
