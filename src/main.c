@@ -15,6 +15,8 @@ static const struct command commands[] = {
      "print a synthetic cluster (kubectl get nodes -o json form)"},
     {"simulate", cmd_simulate,
      "replay a job trace over a cluster in virtual time"},
+    {"trace", cmd_trace,
+     "trace import --format itp|alibaba-openb IN: convert a public trace"},
 };
 
 static void usage(FILE *out)
