@@ -134,3 +134,239 @@ Test(gang, reserved_gpus_count_as_used_for_other_pods)
     cr_assert_str_eq(reason, "Insufficient nvidia.com/gpu");
     drv_free(d);
 }
+
+Test(gang, member_that_never_binds_times_out_and_frees_the_gpus)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    struct drv_call *calls[4];
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    drv_node(d, "n2", NODE4, "r1", "z1");
+    add_gang(d, "g", 4, "4");
+    schedule_all(d, "g", 3, calls);   /* g-3 never reaches bind */
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(calls[i]->state, CALL_HELD);
+    drv_tick(d, 3999);
+    cr_assert_eq(calls[0]->state, CALL_HELD);
+    drv_tick(d, 1);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(calls[i]->state, CALL_ERR, "hold capped at 4 s");
+        cr_assert_str_eq(calls[i]->err, "gang ml/g (minMember 4): 3 of 4 "
+                         "pods at bind after 4s; retry");
+    }
+    /* kube-scheduler retries each one; every retry is held again until
+     * the gang's 30 s run out */
+    for (int s = 5; s <= 30; s++) {
+        for (int i = 0; i < 3; i++) {
+            char name[16];
+
+            snprintf(name, sizeof(name), "g-%d", i);
+            if (calls[i]->state == CALL_ERR && strstr(calls[i]->err, "retry"))
+                calls[i] = drv_schedule(d, name);
+            cr_assert_not_null(calls[i]);
+        }
+        drv_tick(d, 1000);
+    }
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(calls[i]->state, CALL_ERR);
+        cr_assert_str_eq(calls[i]->err, "gang ml/g (minMember 4): timed out "
+                         "after 30s with 3 of 4 pods at bind; backing off "
+                         "10s");
+    }
+    cr_assert_eq(d->nposts, 0, "no binding after a timeout");
+    /* the gang backs off: its filters fail fast */
+    cr_assert_eq(drv_filter(d, "g-3", best, reason), 0);
+    cr_assert(strstr(reason, "backing off 10s"), "%s", reason);
+    /* and the GPUs are free for an ordinary pod */
+    drv_add(d, "small", "nvidia.com/gpu=4", NULL, NULL);
+    cr_assert_not_null(drv_schedule(d, "small"));
+    cr_assert_eq(d->nposts, 1);
+    drv_free(d);
+}
+
+static const char short_timeout_policy[] =
+    "{\"description\": \"t\", \"filters\": [\"resources-fit\", \"gang\"],"
+    " \"gang\": {\"defaultTimeoutSeconds\": 10, \"maxHoldSeconds\": 60,"
+    "  \"backoffSeconds\": 5, \"topologyKeys\": []}}";
+
+Test(gang, timeout_answers_every_held_bind_and_backs_off_then_retries)
+{
+    struct drv *d = drv_new(short_timeout_policy);
+    struct drv_call *calls[4];
+    char best[256], reason[FILTER_REASON_MAX];
+
+    drv_node(d, "n1", NODE8, NULL, NULL);
+    add_gang(d, "g", 4, "4");
+    schedule_all(d, "g", 2, calls);
+    drv_tick(d, 9999);
+    cr_assert_eq(calls[0]->state, CALL_HELD);
+    drv_tick(d, 1);
+    cr_assert_eq(calls[0]->state, CALL_ERR);
+    cr_assert_eq(calls[1]->state, CALL_ERR);
+    cr_assert_str_eq(calls[0]->err, "gang ml/g (minMember 4): timed out "
+                     "after 10s with 2 of 4 pods at bind; backing off 5s");
+    cr_assert_eq(drv_bind(d, "g-0", "n1")->state, CALL_ERR,
+                 "no bind is held during backoff");
+    drv_tick(d, 5000);
+    cr_assert_gt(d->nwakes, 0, "members are woken when backoff ends");
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 1);
+    schedule_all(d, "g", 4, calls);
+    cr_assert_eq(drv_posted(d, "g-"), 4);
+    drv_free(d);
+}
+
+/* Pods a-i and b-i created and filtered alternately. */
+static void interleave(struct drv *d, int n)
+{
+    char best[256], reason[FILTER_REASON_MAX], name[16];
+
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "a-%d", i);
+        drv_add(d, name, GPU2, "a", "4");
+        drv_filter(d, name, best, reason);
+        snprintf(name, sizeof(name), "b-%d", i);
+        drv_add(d, name, GPU2, "b", "4");
+        drv_filter(d, name, best, reason);
+    }
+}
+
+Test(gang, two_competing_gangs_one_admitted_whole_other_after_it_finishes)
+{
+    struct drv *d = drv_new(NULL);
+    struct drv_call *calls[4];
+    char best[256], reason[FILTER_REASON_MAX], name[16];
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    drv_node(d, "n2", NODE4, "r1", "z1");
+    interleave(d, 4);
+    /* a reached quorum first and holds all 8 GPUs; b waits whole */
+    cr_assert_eq(drv_filter(d, "b-0", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/b (minMember 4): 0 of 4 pods fit; "
+                     "nvidia.com/gpu short by 8 (free 0, need 8)");
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof(name), "b-%d", i);
+        cr_assert_null(drv_schedule(d, name));
+        snprintf(name, sizeof(name), "a-%d", i);
+        calls[i] = drv_schedule(d, name);
+    }
+    cr_assert_eq(drv_posted(d, "a-"), 4);
+    cr_assert_eq(drv_posted(d, "b-"), 0);
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof(name), "a-%d", i);
+        drv_succeed(d, name);
+    }
+    drv_tick(d, 1000);
+    cr_assert_gt(d->nwakes, 0);
+    cr_assert(strstr(d->last_wake, "=admitted@"), "%s", d->last_wake);
+    schedule_all(d, "b", 4, calls);
+    cr_assert_eq(drv_posted(d, "b-"), 4);
+    cr_assert_eq(d->min_release, 4);
+    drv_free(d);
+}
+
+Test(gang, gangs_reaching_quorum_together_never_both_hold_gpus)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    size_t fa, fb;
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    drv_node(d, "n2", NODE4, "r1", "z1");
+    add_gang(d, "a", 4, "4");
+    add_gang(d, "b", 4, "4");
+    fb = drv_filter(d, "b-0", best, reason);
+    fa = drv_filter(d, "a-0", best, reason);
+    cr_assert_eq(fb, 1, "the first gang filtered is admitted");
+    cr_assert_eq(fa, 0, "the other waits whole");
+    drv_tick(d, 1000);
+    cr_assert_eq(drv_filter(d, "a-1", best, reason), 0);
+    drv_free(d);
+}
+
+Test(gang, member_deleted_mid_wait_releases_the_whole_reservation)
+{
+    struct drv *d = drv_new(NULL);
+    struct drv_call *calls[4];
+    char best[256], reason[FILTER_REASON_MAX];
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    drv_node(d, "n2", NODE4, "r1", "z1");
+    add_gang(d, "g", 4, "4");
+    schedule_all(d, "g", 2, calls);
+    cr_assert_eq(calls[0]->state, CALL_HELD);
+    drv_delete(d, "g-3");
+    drv_tick(d, 10);
+    cr_assert_eq(calls[0]->state, CALL_ERR);
+    cr_assert_eq(calls[1]->state, CALL_ERR);
+    cr_assert_str_eq(calls[0]->err, "gang ml/g: member ml/g-3 was deleted; "
+                     "reservation released");
+    drv_add(d, "small", "nvidia.com/gpu=4", NULL, NULL);
+    cr_assert_eq(drv_filter(d, "small", best, reason), 2,
+                 "both nodes are free again");
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/g (minMember 4): 3 of 4 pods exist");
+    cr_assert_eq(d->nposts, 0);
+    drv_free(d);
+}
+
+static void put_podgroup(struct drv *d, const char *name, int64_t min,
+                         int64_t timeout)
+{
+    struct podgroup *pg = xcalloc(1, sizeof(*pg));
+
+    pg->magic = PODGROUP_MAGIC;
+    pg->ns = xstrdup("ml");
+    pg->name = xstrdup(name);
+    pg->key = xasprintf("ml/%s", name);
+    pg->min_member = min;
+    pg->timeout_s = timeout;
+    cluster_wrlock(d->c);
+    cluster_podgroup_put(d->c, pg);
+    cluster_unlock(d->c);
+}
+
+Test(gang, podgroup_wins_over_annotations_and_a_min_member_change_replans)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    struct drv_call *calls[4];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    put_podgroup(d, "g", 4, 0);
+    add_gang(d, "g", 3, "2");   /* annotations disagree: logged, ignored */
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/g (minMember 4): 3 of 4 pods exist");
+    put_podgroup(d, "g", 3, 0);
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 1);
+    calls[0] = drv_bind(d, "g-0", best);
+    cr_assert_eq(calls[0]->state, CALL_HELD);
+    put_podgroup(d, "g", 4, 0);
+    cr_assert_eq(drv_filter(d, "g-1", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/g (minMember 4): 3 of 4 pods exist");
+    cr_assert_eq(calls[0]->state, CALL_ERR);
+    cr_assert_str_eq(calls[0]->err, "gang ml/g: minMember changed from 3 "
+                     "to 4; plan released");
+    drv_add(d, "g-3", GPU2, "g", NULL);
+    schedule_all(d, "g", 4, calls);
+    cr_assert_eq(drv_posted(d, "g-"), 4);
+    drv_free(d);
+}
+
+Test(gang, podgroup_timeout_wins_over_the_policy_default)
+{
+    struct drv *d = drv_new(NULL);
+    struct drv_call *calls[2];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    put_podgroup(d, "g", 3, 2);
+    add_gang(d, "g", 3, NULL);
+    schedule_all(d, "g", 2, calls);
+    drv_tick(d, 1999);
+    cr_assert_eq(calls[0]->state, CALL_HELD);
+    drv_tick(d, 1);
+    cr_assert_eq(calls[0]->state, CALL_ERR);
+    cr_assert(strstr(calls[0]->err, "timed out after 2s"), "%s",
+              calls[0]->err);
+    drv_free(d);
+}
