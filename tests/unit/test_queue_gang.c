@@ -370,3 +370,204 @@ Test(gang, podgroup_timeout_wins_over_the_policy_default)
               calls[0]->err);
     drv_free(d);
 }
+
+Test(gang, malformed_annotations_give_a_clear_reason)
+{
+    static const char *const bad[] = {"abc", "0", "-1", "1.5", "",
+                                      "99999999999999999999", "4 "};
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX], name[16], want[200];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        snprintf(name, sizeof(name), "x-%zu", i);
+        drv_add(d, name, GPU2, "x", bad[i]);
+        cr_assert_eq(drv_filter(d, name, best, reason), 0);
+        snprintf(want, sizeof(want), "gang ml/x: annotation "
+                 "muster.dev/min-member \"%s\" is not a positive integer "
+                 "(1..100000)", bad[i]);
+        cr_assert_str_eq(reason, want);
+        cr_assert_eq(drv_bind(d, name, "n1")->state, CALL_ERR);
+    }
+    cr_assert_eq(d->nposts, 0);
+    drv_free(d);
+}
+
+Test(gang, malformed_timeout_and_volcano_count_are_reported)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    struct pod *p;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    p = drv_pod(d, "t-0", GPU2, "t", "2");
+    drv_annotate(p, "muster.dev/schedule-timeout-seconds", "soon");
+    drv_put(d, p);
+    cr_assert_eq(drv_filter(d, "t-0", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/t: annotation "
+                     "muster.dev/schedule-timeout-seconds \"soon\" is not a "
+                     "positive integer (1..86400)");
+    p = drv_pod(d, "v-0", GPU2, NULL, NULL);
+    drv_annotate(p, "scheduling.k8s.io/group-name", "v");
+    drv_annotate(p, "scheduling.volcano.sh/group-min-member", "two");
+    drv_put(d, p);
+    cr_assert_eq(drv_filter(d, "v-0", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/v: annotation "
+                     "scheduling.volcano.sh/group-min-member \"two\" is not "
+                     "a positive integer (1..100000)");
+    drv_free(d);
+}
+
+Test(gang, volcano_and_kueue_conventions_form_gangs)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    struct pod *p;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    p = drv_pod(d, "v-0", GPU2, NULL, NULL);
+    drv_annotate(p, "scheduling.k8s.io/group-name", "vj");
+    drv_annotate(p, "scheduling.volcano.sh/group-min-member", "2");
+    drv_put(d, p);
+    p = drv_pod(d, "k-0", GPU2, NULL, NULL);
+    drv_label(p, "kueue.x-k8s.io/pod-group-name", "kj");
+    drv_annotate(p, "kueue.x-k8s.io/pod-group-total-count", "3");
+    drv_put(d, p);
+    cr_assert_eq(drv_filter(d, "v-0", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/vj (minMember 2): 1 of 2 pods exist");
+    cr_assert_eq(drv_filter(d, "k-0", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/kj (minMember 3): 1 of 3 pods exist");
+    /* muster's own annotation beats the ecosystem's count */
+    p = drv_pod(d, "k-1", GPU2, NULL, "1");
+    drv_label(p, "kueue.x-k8s.io/pod-group-name", "kj");
+    drv_put(d, p);
+    cr_assert_eq(drv_filter(d, "k-0", best, reason), 0,
+                 "the oldest member's annotations count");
+    drv_free(d);
+}
+
+Test(gang, pods_without_a_group_and_groups_of_one_schedule_normally)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    drv_add(d, "plain", GPU2, NULL, NULL);
+    drv_add(d, "solo", GPU2, "solo", NULL);
+    cr_assert_eq(drv_filter(d, "plain", best, reason), 1);
+    cr_assert_eq(drv_filter(d, "solo", best, reason), 1);
+    cr_assert_eq(drv_schedule(d, "solo")->state, CALL_OK);
+    cr_assert_eq(d->nposts, 1);
+    drv_free(d);
+}
+
+Test(gang, plan_packs_a_gang_into_one_node_when_it_fits)
+{
+    struct drv *d = drv_new(NULL);
+    struct drv_call *calls[3];
+
+    drv_node(d, "a1", NODE8, "r1", "z1");
+    drv_node(d, "b1", NODE8, "r2", "z1");
+    drv_node(d, "c1", NODE8, "r3", "z1");
+    drv_add(d, "fill", "nvidia.com/gpu=2", NULL, NULL);
+    cr_assert_str_eq(drv_node_of(d, "fill"), "");
+    drv_bind(d, "fill", "b1");   /* b1 has 6 free: the best fit for 6 */
+    add_gang(d, "g", 3, "3");
+    schedule_all(d, "g", 3, calls);
+    cr_assert_str_eq(drv_node_of(d, "g-0"), "b1");
+    cr_assert_str_eq(drv_node_of(d, "g-1"), "b1");
+    cr_assert_str_eq(drv_node_of(d, "g-2"), "b1");
+    drv_free(d);
+}
+
+Test(gang, plan_prefers_one_rack_over_spreading)
+{
+    struct drv *d = drv_new(NULL);
+    struct drv_call *calls[6];
+    char name[16];
+
+    /* rack r1: two 4-GPU nodes (8 free); rack r2: three 4-GPU nodes, one
+     * half used (10 free). A 6 x 2-GPU gang (12) fits no rack: spread;
+     * a 4 x 2-GPU gang (8) fits r1 exactly (best fit) and r2. */
+    drv_node(d, "r1-a", NODE4, "r1", "z1");
+    drv_node(d, "r1-b", NODE4, "r1", "z1");
+    drv_node(d, "r2-a", NODE4, "r2", "z1");
+    drv_node(d, "r2-b", NODE4, "r2", "z1");
+    drv_node(d, "r2-c", NODE4, "r2", "z1");
+    drv_add(d, "fill", "nvidia.com/gpu=2", NULL, NULL);
+    drv_bind(d, "fill", "r2-a");
+    add_gang(d, "g", 4, "4");
+    schedule_all(d, "g", 4, calls);
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof(name), "g-%d", i);
+        cr_assert(strncmp(drv_node_of(d, name), "r1-", 3) == 0, "%s on %s",
+                  name, drv_node_of(d, name));
+    }
+    drv_free(d);
+}
+
+Test(gang, members_beyond_min_member_schedule_normally_after_binding)
+{
+    struct drv *d = drv_new(NULL);
+    struct drv_call *calls[3];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    drv_node(d, "n2", NODE8, "r2", "z1");
+    add_gang(d, "g", 4, "3");
+    schedule_all(d, "g", 3, calls);
+    cr_assert_eq(drv_posted(d, "g-"), 3);
+    cr_assert_eq(drv_schedule(d, "g-3")->state, CALL_OK);
+    cr_assert_eq(drv_posted(d, "g-"), 4);
+    cr_assert_str_eq(drv_node_of(d, "g-3"), drv_node_of(d, "g-0"),
+                     "gang-topology keeps it beside its gang");
+    drv_free(d);
+}
+
+Test(gang, restart_with_members_bound_plans_and_binds_only_the_rest)
+{
+    struct drv *d = drv_new(NULL);
+    struct drv_call *calls[4];
+    char best[256], reason[FILTER_REASON_MAX];
+    struct pod *p;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+
+        snprintf(name, sizeof(name), "g-%d", i);
+        p = drv_pod(d, name, GPU2, "g", "4");
+        if (i < 2)
+            p->node_name = xstrdup("n1");   /* bound before the restart */
+        drv_put(d, p);
+    }
+    cr_assert_eq(drv_filter(d, "g-2", best, reason), 1);
+    calls[2] = drv_bind(d, "g-2", best);
+    cr_assert_eq(calls[2]->state, CALL_HELD);
+    cr_assert_eq(d->nposts, 0);
+    calls[3] = drv_schedule(d, "g-3");
+    cr_assert_eq(calls[2]->state, CALL_OK);
+    cr_assert_eq(calls[3]->state, CALL_OK);
+    cr_assert_eq(d->nposts, 2);
+    cr_assert_eq(d->min_release, 2);
+    drv_free(d);
+}
+
+Test(gang, restart_with_the_whole_gang_bound_lets_extras_through)
+{
+    struct drv *d = drv_new(NULL);
+    struct pod *p;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    for (int i = 0; i < 3; i++) {
+        char name[16];
+
+        snprintf(name, sizeof(name), "g-%d", i);
+        p = drv_pod(d, name, GPU2, "g", "2");
+        if (i < 2)
+            p->node_name = xstrdup("n1");
+        drv_put(d, p);
+    }
+    cr_assert_eq(drv_schedule(d, "g-2")->state, CALL_OK);
+    cr_assert_eq(d->nposts, 1);
+    drv_free(d);
+}
