@@ -689,6 +689,15 @@ static void gang_admit(struct gang_table *t, struct gang *g,
              po->placed, po->domain[0] ? po->domain : "spread");
 }
 
+/* Has the gang waited (with quorum) past starvationSeconds, with no other
+ * gang holding capacity already? */
+static bool starve_due(const struct gang_table *t, const struct policy *pol,
+                       const struct gang *g, int64_t now)
+{
+    return g->quorum_ms && now - g->quorum_ms >= pol->gang.starvation_s * 1000 &&
+           (!t->starving || t->starving == g);
+}
+
 /* No full plan. A gang starving for longer than the policy allows holds
  * what it could place, so a stream of small pods cannot take it all. */
 static void gang_refuse(struct gang_table *t, const struct policy *pol,
@@ -696,9 +705,7 @@ static void gang_refuse(struct gang_table *t, const struct policy *pol,
                         const struct plan_out *po, int64_t now)
 {
     char why[FILTER_REASON_MAX];
-    bool starve = g->quorum_ms &&
-                  now - g->quorum_ms >= pol->gang.starvation_s * 1000 &&
-                  (!t->starving || t->starving == g);
+    bool starve = starve_due(t, pol, g, now);
 
     g->why = po->why;
     g->has_why = true;
@@ -736,7 +743,8 @@ static bool gang_try_admit(struct gang_table *t, const struct cluster *c,
     int rc;
 
     if (g->tried && g->tried_cgen == c->generation &&
-        g->tried_rgen == reserve_generation(t->res))
+        g->tried_rgen == reserve_generation(t->res) &&
+        (g->starving || !starve_due(t, pol, g, now)))
         return false;
     sel = xcalloc(g->n + 1, sizeof(*sel));
     n = pick_pending(c, g, first, sel);

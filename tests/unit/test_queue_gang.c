@@ -571,3 +571,182 @@ Test(gang, restart_with_the_whole_gang_bound_lets_extras_through)
     cr_assert_eq(d->nposts, 1);
     drv_free(d);
 }
+
+Test(gang, starving_gang_holds_capacity_as_it_frees_up)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX], name[16];
+    struct drv_call *calls[4];
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    drv_node(d, "n2", NODE4, "r1", "z1");
+    for (int i = 0; i < 3; i++) {   /* small jobs hold 6 of 8 GPUs */
+        snprintf(name, sizeof(name), "s-%d", i);
+        drv_add(d, name, GPU2, NULL, NULL);
+        cr_assert_not_null(drv_schedule(d, name));
+    }
+    add_gang(d, "big", 4, "4");
+    cr_assert_eq(drv_filter(d, "big-0", best, reason), 0);
+    /* before starvationSeconds, freed GPUs go to whoever asks */
+    drv_succeed(d, "s-0");
+    drv_add(d, "s-3", GPU2, NULL, NULL);
+    cr_assert_not_null(drv_schedule(d, "s-3"));
+    drv_tick(d, 300 * 1000);
+    /* now the gang holds what frees up */
+    drv_succeed(d, "s-1");
+    drv_tick(d, 1000);
+    cr_assert_eq(drv_filter(d, "big-0", best, reason), 0);
+    cr_assert(strstr(reason, "holding capacity"), "%s", reason);
+    drv_add(d, "s-4", GPU2, NULL, NULL);
+    cr_assert_eq(drv_filter(d, "s-4", best, reason), 0,
+                 "a small job cannot take the held GPUs");
+    drv_succeed(d, "s-2");
+    drv_succeed(d, "s-3");
+    drv_tick(d, 1000);
+    schedule_all(d, "big", 4, calls);
+    cr_assert_eq(drv_posted(d, "big-"), 4);
+    cr_assert_eq(drv_filter(d, "s-4", best, reason), 0, "all 8 are used");
+    drv_free(d);
+}
+
+Test(gang, only_one_gang_starves_at_a_time)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    drv_node(d, "n2", NODE4, "r1", "z1");
+    add_gang(d, "a", 5, "5");   /* 10 GPUs: never fits */
+    add_gang(d, "b", 5, "5");
+    drv_tick(d, 1000);
+    drv_tick(d, 300 * 1000);
+    cr_assert_eq(drv_filter(d, "a-0", best, reason), 0);
+    cr_assert(strstr(reason, "holding capacity"), "%s", reason);
+    cr_assert_eq(drv_filter(d, "b-0", best, reason), 0);
+    cr_assert_null(strstr(reason, "holding capacity"), "%s", reason);
+    cr_assert_str_eq(reason, "gang ml/b (minMember 5): 0 of 5 pods fit; "
+                     "nvidia.com/gpu short by 10 (free 0, need 10)");
+    drv_delete(d, "a-4");
+    drv_tick(d, 1000);
+    cr_assert_eq(drv_filter(d, "b-0", best, reason), 0);
+    cr_assert(strstr(reason, "holding capacity"), "%s", reason);
+    drv_free(d);
+}
+
+Test(gang, pods_seen_only_in_calls_count_toward_quorum)
+{
+    struct drv *d = drv_new(NULL);
+    struct sched_ctx ctx;
+    struct pod *p[2];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    for (int i = 0; i < 2; i++) {
+        char name[16];
+
+        snprintf(name, sizeof(name), "q-%d", i);
+        p[i] = drv_pod(d, name, GPU2, "q", "2");
+    }
+    cluster_rdlock(d->c);
+    gang_filter_ctx(d->t, d->c, d->pol, p[0], d->now, &ctx);
+    cr_assert_eq(ctx.decision, GANG_REJECT);
+    cr_assert_str_eq(ctx.reason, "gang ml/q (minMember 2): 1 of 2 pods exist");
+    gang_filter_ctx(d->t, d->c, d->pol, p[1], d->now, &ctx);
+    cr_assert_eq(ctx.decision, GANG_PLANNED);
+    cr_assert_str_eq(ctx.node, "n1");
+    cr_assert(ctx.exclude_own);
+    cluster_unlock(d->c);
+    pod_free(p[0]);
+    pod_free(p[1]);
+    drv_free(d);
+}
+
+Test(gang, reservations_survive_a_relist_of_the_cluster)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    struct cluster *fresh = cluster_new();
+    struct node_info *n = node_new();
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    add_gang(d, "g", 2, "2");
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 1);
+    /* a relist brings the same node and pods in new objects */
+    cluster_rdlock(d->c);
+    n->name = xstrdup("n1");
+    n->ready = true;
+    memcpy(n->alloc, cluster_node_get(d->c, "n1", 2)->alloc, sizeof(n->alloc));
+    for (size_t it = 0; ; ) {
+        struct pod *p = cluster_pod_next(d->c, &it);
+
+        if (!p)
+            break;
+        cluster_pod_put(fresh, pod_dup(p));
+    }
+    cluster_unlock(d->c);
+    cluster_node_put(fresh, n);
+    fresh->synced = true;
+    cluster_wrlock(d->c);
+    cluster_replace(d->c, fresh);
+    cluster_unlock(d->c);
+    drv_add(d, "small", GPU2, NULL, NULL);
+    cr_assert_eq(drv_filter(d, "small", best, reason), 0,
+                 "the gang's 4 GPUs are still reserved");
+    cr_assert_eq(drv_filter(d, "g-1", best, reason), 1);
+    drv_free(d);
+}
+
+Test(gang, no_sequence_produces_a_partial_bind_list)
+{
+    struct drv *d = drv_new(NULL);
+    static const char *const gangs[] = {"a", "b", "c", "e"};
+    static const int mins[] = {3, 4, 2, 5};
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    int created[4] = {0};
+    char name[32], best[256], reason[FILTER_REASON_MAX];
+
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof(name), "n%d", i);
+        drv_node(d, name, NODE4, i < 2 ? "r1" : "r2", "z1");
+    }
+    for (int step = 0; step < 3000; step++) {
+        int g, op, k;
+
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        g = (int)(rng % 4);
+        op = (int)((rng >> 8) % 10);
+        k = created[g] ? (int)((rng >> 16) % (uint64_t)created[g]) : 0;
+        snprintf(name, sizeof(name), "%s-%d", gangs[g], k);
+        if (op < 2 && created[g] < 12) {
+            snprintf(name, sizeof(name), "%s-%d", gangs[g], created[g]++);
+            snprintf(best, sizeof(best), "%d", mins[g]);
+            drv_add(d, name, GPU2, gangs[g], best);
+        } else if (op < 7 && created[g] && !drv_node_of(d, name)[0]) {
+            drv_schedule(d, name);
+        } else if (op == 7 && created[g]) {
+            if (drv_node_of(d, name)[0])
+                drv_succeed(d, name);
+            else
+                drv_filter(d, name, best, reason);
+        } else {
+            drv_tick(d, (int64_t)((rng >> 24) % 6000));
+        }
+        for (int i = 0; i < 4; i++) {
+            char prefix[8];
+            size_t posted;
+
+            snprintf(prefix, sizeof(prefix), "%s-", gangs[i]);
+            posted = drv_posted(d, prefix);
+            cr_assert(posted == 0 || posted >= (size_t)mins[i],
+                      "gang %s has %zu of %d bound at step %d", gangs[i],
+                      posted, mins[i], step);
+        }
+    }
+    for (int i = 0; i < 40; i++)
+        drv_tick(d, 5000);
+    for (size_t i = 0; i < d->ncalls; i++)
+        cr_assert_neq(d->calls[i].state, CALL_HELD, "a bind never answered");
+    cr_assert_gt(d->releases, 0, "the run bound some gangs");
+    drv_free(d);
+}
