@@ -965,6 +965,42 @@ static void ctx_decide(struct sched_ctx *ctx, const struct gang *g,
     }
 }
 
+static bool same_requests(const struct pod *a, const struct pod *b)
+{
+    if (!a || !b || a->nreq != b->nreq)
+        return false;
+    for (uint32_t i = 0; i < a->nreq; i++) {
+        if (a->req[i].id != b->req[i].id || a->req[i].v != b->req[i].v)
+            return false;
+    }
+    return true;
+}
+
+/* Plan slots go to whoever kube-scheduler brings first: an unplanned
+ * member of an admitted gang takes over the planned node of a member with
+ * the same requests that has not reached bind yet (the reservation fits
+ * either). Without this, a gang whose planned pods sit behind their
+ * siblings in kube-scheduler's queue would time out. */
+static void claim_slot(const struct cluster *c, struct gang *g,
+                       struct member *m)
+{
+    const struct pod *mine = member_pod(c, m);
+
+    if (g->state != GS_ADMITTED || m->planned || member_bound(m) ||
+        m->terminal || m->ticket)
+        return;
+    for (size_t i = 0; i < g->n; i++) {
+        struct member *o = &g->m[i];
+
+        if (!o->planned || o->ticket || o->releasing || member_bound(o) ||
+            !same_requests(mine, member_pod(c, o)))
+            continue;
+        m->planned = o->planned;
+        o->planned = NULL;
+        return;
+    }
+}
+
 /* Filter and prioritize share this: identify, update, decide. */
 static int gang_ctx(struct gang_table *t, const struct cluster *c,
                     const struct policy *pol, const struct pod *pod,
@@ -988,6 +1024,8 @@ static int gang_ctx(struct gang_table *t, const struct cluster *c,
     if (!m->bad)
         gang_step(t, c, pol, g, uid, now, admit);
     m = member_find(g, uid);
+    if (m && admit)
+        claim_slot(c, g, m);
     if (g->min_member > 1 || (m && m->bad))
         ctx_decide(ctx, g, m);
     ctx_anchors(ctx, c, g);
