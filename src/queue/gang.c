@@ -1457,7 +1457,10 @@ static int json_gang(struct buf *b, const struct gang *g, int64_t now,
                               (long long)g->timeout_s, cnt.exist, cnt.bound,
                               (double)(now - g->first_ms) / 1000,
                               g->starving ? "true" : "false");
-    rc = rc ? rc : buf_add_jstrz(b, g->state == GS_DONE ? "" : g->reason);
+    rc = rc ? rc : buf_add_jstrz(b, g->state == GS_WAITING ||
+                                            g->state == GS_BACKOFF
+                                        ? g->reason
+                                        : "");
     if (!rc && (g->state == GS_ADMITTED || g->state == GS_BINDING)) {
         rc = buf_printf(b, ",\"plan\":{\"admittedSeconds\":%.3f,\"domain\":",
                         (double)(now - g->admitted_ms) / 1000);

@@ -481,6 +481,21 @@ static void pl_track(const struct planner *p, struct plan_out *out, size_t l,
     out->why.domain_placed = (uint32_t)placed;
 }
 
+/* Pods a domain that cannot hold the gang might take, judged by its free
+ * capacity of the dominant resource (for the "why" answer only). */
+static size_t pl_estimate(const struct planner *p, const uint32_t *idx,
+                          size_t m)
+{
+    int64_t avail[RES_MAX], per;
+    size_t n = p->rq->npods;
+
+    pl_free(p, idx, m, avail);
+    per = p->demand[p->dominant] / (int64_t)n;
+    if (per <= 0)
+        return 0;
+    return (size_t)MU_MIN(avail[p->dominant] / per, (int64_t)n - 1);
+}
+
 /* Try every domain of key l; RET true with out filled when one holds the
  * whole gang. */
 static bool pl_try_level(struct planner *p, size_t l, struct plan_out *out)
@@ -494,8 +509,10 @@ static bool pl_try_level(struct planner *p, size_t l, struct plan_out *out)
         size_t m = lv->start[d + 1] - lv->start[d], placed;
         int64_t score, left;
 
-        if (!pl_may_fit(p, idx, m))
+        if (!pl_may_fit(p, idx, m)) {
+            pl_track(p, out, l, d, pl_estimate(p, idx, m));
             continue;
+        }
         placed = pl_trial(p, idx, m, &score);
         if (placed < npods) {
             pl_track(p, out, l, d, placed);

@@ -786,3 +786,147 @@ Test(gang, plan_slots_go_to_the_members_kube_scheduler_brings_first)
     cr_assert_eq(drv_posted(d, "g-"), 2);
     drv_free(d);
 }
+
+Test(gang, admission_wakes_the_pending_siblings_once)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    add_gang(d, "g", 3, "4");
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 0);
+    cr_assert_eq(d->nwakes, 0);
+    drv_add(d, "g-3", GPU2, "g", "4");
+    cr_assert_eq(drv_filter(d, "g-3", best, reason), 1);
+    cr_assert_eq(d->nwakes, 3, "g-0..g-2 are patched, not g-3 itself");
+    cr_assert(strstr(d->last_wake, "=admitted@1000000"), "%s", d->last_wake);
+    drv_tick(d, 100);
+    cr_assert_eq(d->nwakes, 3);
+    drv_free(d);
+}
+
+Test(gang, quorum_reached_without_capacity_wakes_the_siblings)
+{
+    struct drv *d = drv_new(NULL);
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    add_gang(d, "g", 3, "3");
+    drv_tick(d, 10);
+    cr_assert_eq(d->nwakes, 3);
+    cr_assert(strstr(d->last_wake, "=quorum@"), "%s", d->last_wake);
+    drv_free(d);
+}
+
+struct bind_arg {
+    struct drv *d;
+    int i;
+    char node[64];
+    enum gang_bind_verdict v;
+    struct gang_release rel;
+};
+
+static void *bind_thread(void *p)
+{
+    struct bind_arg *a = p;
+    char pod[16], uid[32], err[FILTER_REASON_MAX];
+
+    snprintf(pod, sizeof(pod), "g-%d", a->i);
+    snprintf(uid, sizeof(uid), "uid-g-%d", a->i);
+    cluster_rdlock(a->d->c);
+    a->v = gang_bind(a->d->t, a->d->c, a->d->pol, "ml", pod, uid, a->node,
+                     a, a->d->now, &a->rel, err, sizeof(err));
+    cluster_unlock(a->d->c);
+    return NULL;
+}
+
+Test(gang, concurrent_binds_release_exactly_once_with_every_member)
+{
+    struct drv *d = drv_new(NULL);
+    struct bind_arg args[8];
+    pthread_t th[8];
+    char reason[FILTER_REASON_MAX];
+    int releases = 0, held = 0;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    drv_node(d, "n2", NODE8, "r1", "z1");
+    add_gang(d, "g", 8, "8");
+    for (int i = 0; i < 8; i++) {
+        char pod[16];
+
+        snprintf(pod, sizeof(pod), "g-%d", i);
+        args[i] = (struct bind_arg){.d = d, .i = i};
+        cr_assert_eq(drv_filter(d, pod, args[i].node, reason), 1);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_create(&th[i], NULL, bind_thread, &args[i]);
+    for (int i = 0; i < 8; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 8; i++) {
+        if (args[i].v == GANG_BIND_RELEASE) {
+            releases++;
+            cr_assert_eq(args[i].rel.n, 8);
+        } else {
+            cr_assert_eq(args[i].v, GANG_BIND_HOLD);
+            held++;
+        }
+        gang_release_fini(&args[i].rel);
+    }
+    cr_assert_eq(releases, 1);
+    cr_assert_eq(held, 7);
+    drv_free(d);
+}
+
+Test(gang, stats_and_debug_json_describe_a_waiting_gang)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    struct gang_stats st;
+    struct buf b;
+
+    drv_node(d, "n1", NODE4, "r1", "z1");
+    add_gang(d, "g", 3, "3");
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 0);
+    add_gang(d, "h", 2, "2");
+    cr_assert_eq(drv_filter(d, "h-0", best, reason), 1);
+    drv_bind(d, "h-0", best);
+    gang_stats_get(d->t, &st);
+    cr_assert_eq(st.waiting, 1);
+    cr_assert_eq(st.admitted, 1);
+    cr_assert_eq(st.held, 1);
+    cr_assert_eq(st.admitted_total, 1);
+    cr_assert_eq(st.wait_count, 1);
+    cr_assert_eq(st.reserved[res_find("nvidia.com/gpu", 14)], 4);
+    buf_init(&b, 1 << 20);
+    cr_assert_eq(gang_debug_json(d->t, d->now + 1500, &b), MU_OK);
+    cr_assert(strstr(b.data, "{\"gangs\":[{\"gang\":\"ml/g\",\"state\":"
+                     "\"waiting\",\"minMember\":3,\"timeoutSeconds\":30,"
+                     "\"exist\":3,\"bound\":0,\"ageSeconds\":1.500,"
+                     "\"starving\":false,\"reason\":\"gang ml/g (minMember 3)"
+                     ": 2 of 3 pods fit; nvidia.com/gpu short by 2 (free 4, "
+                     "need 6)\",\"why\":{\"placed\":2,\"wanted\":3,"
+                     "\"resource\":\"nvidia.com/gpu\",\"need\":6,\"free\":4,"
+                     "\"shortBy\":2,\"closestDomain\":"
+                     "\"kubernetes.io/hostname=n1\",\"closestDomainPlaced\":"
+                     "2}"), "%s", b.data);
+    cr_assert(strstr(b.data, "\"gang\":\"ml/h\",\"state\":\"admitted\""),
+              "%s", b.data);
+    cr_assert(strstr(b.data, "\"planned\":\"n1\",\"heldBind\":true"), "%s",
+              b.data);
+    buf_fini(&b);
+    drv_free(d);
+}
+
+Test(gang, next_deadline_is_the_earliest_timed_event)
+{
+    struct drv *d = drv_new(NULL);
+    struct drv_call *c;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    cr_assert_eq(gang_next_deadline(d->t, d->pol), INT64_MAX);
+    add_gang(d, "g", 2, "2");
+    c = drv_schedule(d, "g-0");
+    cr_assert_eq(c->state, CALL_HELD);
+    cr_assert_eq(gang_next_deadline(d->t, d->pol), d->now + 4000,
+                 "the hold cap comes before the 30 s timeout");
+    drv_free(d);
+}
