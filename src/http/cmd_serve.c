@@ -19,7 +19,11 @@
 struct serve_opts {
     const char *listen, *policy, *snapshot, *kubeconfig, *api_server;
     const char *token_file, *port_file, *log_level, *max_body, *threads;
+    const char *assume_ttl, *watch_timeout;
     bool debug_endpoints;
+    /* parsed by check_opts */
+    int64_t assume_ttl_ms;
+    long watch_timeout_s;
 };
 
 static const char usage_text[] =
@@ -38,6 +42,10 @@ static const char usage_text[] =
     "                         (no cluster flag: the in-cluster service\n"
     "                         account if present, else the embedded\n"
     "                         examples/cluster.json)\n"
+    "  --assume-ttl SECONDS   how long a bound pod counts on its node before\n"
+    "                         the watch confirms it (default 30)\n"
+    "  --watch-timeout SECONDS  timeoutSeconds of each watch request\n"
+    "                         (default: random in 300..599, as client-go)\n"
     "  --port-file FILE       write the port actually bound to FILE\n"
     "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
     "  --max-body SIZE        largest request body (default 64Mi)\n"
@@ -58,6 +66,7 @@ static const struct flag flags[] = {
     F_STR("--api-server", api_server), F_STR("--token-file", token_file),
     F_STR("--port-file", port_file), F_STR("--log-level", log_level),
     F_STR("--max-body", max_body),   F_STR("--threads", threads),
+    F_STR("--assume-ttl", assume_ttl), F_STR("--watch-timeout", watch_timeout),
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
 };
 
@@ -165,7 +174,28 @@ static int parse_listen(const char *spec, struct http_opts *h)
     return 0;
 }
 
-static int check_opts(const struct serve_opts *o, struct http_opts *h)
+/* --assume-ttl and --watch-timeout: whole seconds, 1..3600. */
+static int check_kube_opts(struct serve_opts *o)
+{
+    unsigned long v;
+
+    o->assume_ttl_ms = EXT_ASSUME_TTL_MS;
+    if (o->assume_ttl) {
+        if (!parse_uint(o->assume_ttl, 3600, &v) || v == 0)
+            return usage_error("--assume-ttl '%s': expected 1..3600 seconds",
+                               o->assume_ttl);
+        o->assume_ttl_ms = (int64_t)v * 1000;
+    }
+    if (o->watch_timeout) {
+        if (!parse_uint(o->watch_timeout, 3600, &v) || v == 0)
+            return usage_error("--watch-timeout '%s': expected 1..3600 "
+                               "seconds", o->watch_timeout);
+        o->watch_timeout_s = (long)v;
+    }
+    return 0;
+}
+
+static int check_opts(struct serve_opts *o, struct http_opts *h)
 {
     unsigned long threads;
     int64_t max_body;
@@ -179,6 +209,8 @@ static int check_opts(const struct serve_opts *o, struct http_opts *h)
                                  "and --api-server");
     if (o->token_file && !o->api_server)
         return usage_error("%s", "--token-file goes with --api-server");
+    if (check_kube_opts(o))
+        return 2;
     if (o->log_level && log_set_level(o->log_level))
         return usage_error("--log-level '%s': expected debug, info, warn, "
                            "error or off", o->log_level);
@@ -217,7 +249,8 @@ static int open_cluster(const struct serve_opts *o, struct serve *sv)
 {
     struct kube_opts ko = {.connect_timeout_ms = 5000,
                            .request_timeout_ms = 10000,
-                           .assume_ttl_ms = EXT_ASSUME_TTL_MS};
+                           .assume_ttl_ms = o->assume_ttl_ms,
+                           .watch_timeout_s = o->watch_timeout_s};
     char err[512];
     int rc;
 
@@ -247,7 +280,11 @@ static int open_cluster(const struct serve_opts *o, struct serve *sv)
         goto fail;
     return 0;
 fail:
-    fprintf(stderr, "muster serve: %s: %s\n", sv->source, err);
+    /* snapshot errors already name the file */
+    if (o->snapshot)
+        fprintf(stderr, "muster serve: %s\n", err);
+    else
+        fprintf(stderr, "muster serve: %s: %s\n", sv->source, err);
     return rc == MU_EIO || rc == MU_ESTATE ? 1 : 2;
 }
 
@@ -301,6 +338,7 @@ static int serve_run(const struct serve_opts *o, struct http_opts *h,
         return rc;
     ext_service_init(&sv->ext, sv->cluster, sv->policy, sv->kube,
                      &sv->metrics);
+    sv->ext.assume_ttl_ms = o->assume_ttl_ms;
     if (http_server_start(&sv->http, h, &sv->ext, &sv->metrics, err,
                           sizeof(err))) {
         fprintf(stderr, "muster serve: --listen %s: %s\n",

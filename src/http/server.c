@@ -253,12 +253,14 @@ int http_server_start(struct http_server *srv, const struct http_opts *opts,
     if (opts->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+        flags, 0, NULL, NULL, on_request, srv,
+        /* the logger must come first to catch every message */
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
         (const struct sockaddr *)&srv->opts.addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)MU_MAX(1u, opts->threads), MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)HTTP_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+        MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot listen (address in use, or not "
                               "allowed)");

@@ -117,6 +117,8 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *arg)
     long status = 0;
 
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+    if (x->cb_rc)
+        return 0;
     if (x->rq->on_data && status >= 200 && status < 300) {
         x->cb_rc = x->rq->on_data(x->rq->arg, p, n);
         return x->cb_rc ? 0 : n;
@@ -144,7 +146,9 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     if (now < x->next_tick)
         return 0;
     x->next_tick = now + 250;
-    x->cb_rc = x->rq->on_tick(x->rq->arg);
+    /* Never overwrite the reason an earlier callback aborted with. */
+    if (!x->cb_rc)
+        x->cb_rc = x->rq->on_tick(x->rq->arg);
     return x->cb_rc ? 1 : 0;
 }
 

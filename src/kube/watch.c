@@ -279,6 +279,7 @@ void *kwatch_main(void *arg)
                 continue;
             }
             need_list = false;
+            attempt = 0;
         }
         r = kwatch_watch(w, h);
         if (r == W_STOP)

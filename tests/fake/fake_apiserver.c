@@ -174,6 +174,19 @@ static char *obj_key(int kind, const cJSON *o)
     return xasprintf("%s/%s", ns ? ns : "default", name);
 }
 
+static int store_del(int kind, const char *key);
+
+static bool pod_uid_changed(const struct fobj *f, const cJSON *o)
+{
+    cJSON *old = cJSON_Parse(f->json);
+    const char *a = str_at(old, "metadata", "uid");
+    const char *b = str_at(o, "metadata", "uid");
+    bool changed = a && b && strcmp(a, b) != 0;
+
+    cJSON_Delete(old);
+    return changed;
+}
+
 /* Put an object: stamp a new resourceVersion (and a pod's uid/namespace),
  * store it and log ADDED or MODIFIED. Caller holds g.mu. */
 static int store_put(int kind, cJSON *o, char *err, size_t errlen)
@@ -190,13 +203,30 @@ static int store_put(int kind, cJSON *o, char *err, size_t errlen)
     if (kind == K_PODS && !str_at(o, "metadata", "namespace"))
         cJSON_AddStringToObject(meta, "namespace", "default");
     if (kind == K_PODS && !str_at(o, "metadata", "uid")) {
-        snprintf(uid, sizeof(uid), "uid-%lld", (long long)g.rv + 1);
+        /* keep the uid of the pod this updates, else make one up */
+        f = strmap_get(&g.objs[kind], key, strlen(key));
+        cJSON *prev = f ? cJSON_Parse(f->json) : NULL;
+        const char *pu = str_at(prev, "metadata", "uid");
+
+        snprintf(uid, sizeof(uid), "%s", pu ? pu : "");
+        cJSON_Delete(prev);
+        if (!uid[0])
+            snprintf(uid, sizeof(uid), "uid-%lld", (long long)g.rv + 1);
         cJSON_AddStringToObject(meta, "uid", uid);
     }
     snprintf(rvs, sizeof(rvs), "%lld", (long long)++g.rv);
     cJSON_DeleteItemFromObjectCaseSensitive(meta, "resourceVersion");
     cJSON_AddStringToObject(meta, "resourceVersion", rvs);
     f = strmap_get(&g.objs[kind], key, strlen(key));
+    if (f && kind == K_PODS && pod_uid_changed(f, o)) {
+        /* Recreated under the same name: the API server shows the old
+         * pod's deletion and the new one's creation, never a MODIFIED. */
+        store_del(kind, key);
+        f = NULL;
+        snprintf(rvs, sizeof(rvs), "%lld", (long long)++g.rv);
+        cJSON_ReplaceItemInObjectCaseSensitive(meta, "resourceVersion",
+                                               cJSON_CreateString(rvs));
+    }
     existed = f != NULL;
     if (f) {
         old_match = f->matches;
@@ -271,7 +301,7 @@ static int control_op(int kind, cJSON *op, char *err, size_t errlen)
         else
             snprintf(key, sizeof(key), "%s/%s", ns ? ns : "default", name);
         if (store_del(kind, key)) {
-            snprintf(err, errlen, "delete: no %s %s", kind_name[kind], key);
+            snprintf(err, errlen, "delete: no %s %.200s", kind_name[kind], key);
             return MU_ENOENT;
         }
         return MU_OK;
@@ -639,7 +669,9 @@ static bool watch_fill(struct wstate *w)
             more = false;
             break;
         }
-        if (take_fault(F_ERROR_EVENT, w->kind)) {
+        /* compacted under a watcher that had not caught up: the events
+         * it still needed are gone, so it must relist (as etcd would) */
+        if (take_fault(F_ERROR_EVENT, w->kind) || w->sent_rv < g.oldest_rv) {
             queue_error(w, w->sent_rv);
             break;
         }
