@@ -555,10 +555,15 @@ static void pl_spread(struct planner *p, struct plan_out *out)
     w->wanted = (uint32_t)p->rq->npods;
     w->res = -1;
     pl_free(p, NULL, p->nn, avail);
-    for (int r = 0; r < RES_MAX; r++) {
-        if (p->demand[r] - avail[r] > worst) {
-            worst = p->demand[r] - avail[r];
-            w->res = r;
+    /* The pod count is short only when nothing else is: name a resource */
+    for (int pass = 0; pass < 2 && w->res < 0; pass++) {
+        for (int r = 0; r < RES_MAX; r++) {
+            if ((r == RES_PODS) != (pass == 1))
+                continue;
+            if (p->demand[r] - avail[r] > worst) {
+                worst = p->demand[r] - avail[r];
+                w->res = r;
+            }
         }
     }
     w->need = p->demand[w->res < 0 ? p->dominant : w->res];
