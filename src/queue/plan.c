@@ -338,6 +338,24 @@ static void pl_restore(struct planner *p)
     p->ntouched = 0;
 }
 
+/* The best node among those the current trial already uses (rank 0):
+ * highest score, then lowest index; PLAN_NONE when none fits class c. */
+static size_t pl_used_best(const struct planner *p, const struct pl_class *c)
+{
+    size_t best = PLAN_NONE;
+
+    for (size_t t = 0; t < p->ntouched; t++) {
+        size_t i = p->touched[t];
+
+        if (!c->fit[i])
+            continue;
+        if (best == PLAN_NONE || c->score[i] > c->score[best] ||
+            (c->score[i] == c->score[best] && i < best))
+            best = i;
+    }
+    return best;
+}
+
 /* Greedy placement of all pods on the nodes idx[0..m) (ascending).
  * RET pods placed (stops at the first that fits nowhere); assignments in
  * p->assign, summed scores in *score. */
@@ -349,9 +367,12 @@ static size_t pl_trial(struct planner *p, const uint32_t *idx, size_t m,
     *score = 0;
     for (q = 0; q < p->rq->npods; q++) {
         const struct pl_class *c = &p->cls[p->pod_cls[q]];
-        size_t best = PLAN_NONE, brank = SIZE_MAX;
+        size_t best = pl_used_best(p, c), brank = SIZE_MAX;
+        size_t scan = best == PLAN_NONE ? m : 0;
 
-        for (size_t j = 0; j < m; j++) {
+        /* A node this trial already uses ranks first; scan all only
+         * when none of them fits any more. */
+        for (size_t j = 0; j < scan; j++) {
             size_t i = idx[j], r;
 
             if (!c->fit[i])

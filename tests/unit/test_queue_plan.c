@@ -193,3 +193,22 @@ Test(plan, mixed_pod_specs_and_empty_inputs)
                      "filtered out");
     plan_teardown(&f);
 }
+
+Test(plan, spread_ranks_used_domains_then_scores_over_every_node)
+{
+    struct fx_plan f;
+
+    plan_setup(&f);
+    node(f.c, "a1", 4, "r1", NULL);
+    node(f.c, "a2", 2, "r2", NULL);
+    node(f.c, "b1", 2, "r1", NULL);
+    cr_assert_eq(plan(&f, 4, "nvidia.com/gpu=2"), MU_OK);
+    cr_assert_eq(f.out.placed, 4);
+    cr_assert_eq(f.out.level, 3);
+    /* most-allocated: a2 and b1 would be full (100), a1 half (50) */
+    cr_assert_str_eq(f.nodes[0]->name, "a2");
+    cr_assert_str_eq(f.nodes[1]->name, "b1", "best score, not first name");
+    cr_assert_str_eq(f.nodes[2]->name, "a1", "rack r1 is already used");
+    cr_assert_str_eq(f.nodes[3]->name, "a1", "a used node first");
+    plan_teardown(&f);
+}
