@@ -62,7 +62,7 @@ Test(gang, four_by_two_gpus_wait_on_six_free_then_bind_only_at_the_fourth)
     cr_assert_not_null(drv_schedule(d, "blocker"));
     add_gang(d, "g", 4, "4");
     for (int i = 0; i < 4; i++) {
-        char name[16];
+        char name[32];
 
         snprintf(name, sizeof(name), "g-%d", i);
         cr_assert_eq(drv_filter(d, name, best, reason), 0);
@@ -91,7 +91,7 @@ Test(gang, bindings_are_posted_only_after_the_last_member_reaches_bind)
     drv_node(d, "n2", NODE4, "r1", "z1");
     add_gang(d, "g", 4, "4");
     for (int i = 0; i < 4; i++) {
-        char name[16];
+        char name[32];
 
         snprintf(name, sizeof(name), "g-%d", i);
         cr_assert_eq(drv_filter(d, name, best[i], reason), 1,
@@ -111,7 +111,7 @@ Test(gang, bindings_are_posted_only_after_the_last_member_reaches_bind)
         cr_assert_eq(calls[i]->state, CALL_OK);
     cr_assert_eq(d->nposts, 4);
     for (int i = 0; i < 4; i++) {
-        char name[16];
+        char name[32];
 
         snprintf(name, sizeof(name), "g-%d", i);
         cr_assert_str_eq(drv_node_of(d, name), best[i]);
@@ -159,7 +159,7 @@ Test(gang, member_that_never_binds_times_out_and_frees_the_gpus)
      * the gang's 30 s run out */
     for (int s = 5; s <= 30; s++) {
         for (int i = 0; i < 3; i++) {
-            char name[16];
+            char name[32];
 
             snprintf(name, sizeof(name), "g-%d", i);
             if (calls[i]->state == CALL_ERR && strstr(calls[i]->err, "retry"))
@@ -219,7 +219,7 @@ Test(gang, timeout_answers_every_held_bind_and_backs_off_then_retries)
 /* Pods a-i and b-i created and filtered alternately. */
 static void interleave(struct drv *d, int n)
 {
-    char best[256], reason[FILTER_REASON_MAX], name[16];
+    char best[256], reason[FILTER_REASON_MAX], name[32];
 
     for (int i = 0; i < n; i++) {
         snprintf(name, sizeof(name), "a-%d", i);
@@ -235,7 +235,7 @@ Test(gang, two_competing_gangs_one_admitted_whole_other_after_it_finishes)
 {
     struct drv *d = drv_new(NULL);
     struct drv_call *calls[4];
-    char best[256], reason[FILTER_REASON_MAX], name[16];
+    char best[256], reason[FILTER_REASON_MAX], name[32];
 
     drv_node(d, "n1", NODE4, "r1", "z1");
     drv_node(d, "n2", NODE4, "r1", "z1");
@@ -484,7 +484,7 @@ Test(gang, plan_prefers_one_rack_over_spreading)
 {
     struct drv *d = drv_new(NULL);
     struct drv_call *calls[6];
-    char name[16];
+    char name[32];
 
     /* rack r1: two 4-GPU nodes (8 free); rack r2: three 4-GPU nodes, one
      * half used (10 free). A 6 x 2-GPU gang (12) fits no rack: spread;
@@ -532,7 +532,7 @@ Test(gang, restart_with_members_bound_plans_and_binds_only_the_rest)
 
     drv_node(d, "n1", NODE8, "r1", "z1");
     for (int i = 0; i < 4; i++) {
-        char name[16];
+        char name[32];
 
         snprintf(name, sizeof(name), "g-%d", i);
         p = drv_pod(d, name, GPU2, "g", "4");
@@ -559,7 +559,7 @@ Test(gang, restart_with_the_whole_gang_bound_lets_extras_through)
 
     drv_node(d, "n1", NODE8, "r1", "z1");
     for (int i = 0; i < 3; i++) {
-        char name[16];
+        char name[32];
 
         snprintf(name, sizeof(name), "g-%d", i);
         p = drv_pod(d, name, GPU2, "g", "2");
@@ -575,7 +575,7 @@ Test(gang, restart_with_the_whole_gang_bound_lets_extras_through)
 Test(gang, starving_gang_holds_capacity_as_it_frees_up)
 {
     struct drv *d = drv_new(NULL);
-    char best[256], reason[FILTER_REASON_MAX], name[16];
+    char best[256], reason[FILTER_REASON_MAX], name[32];
     struct drv_call *calls[4];
 
     drv_node(d, "n1", NODE4, "r1", "z1");
@@ -641,7 +641,7 @@ Test(gang, pods_seen_only_in_calls_count_toward_quorum)
 
     drv_node(d, "n1", NODE8, "r1", "z1");
     for (int i = 0; i < 2; i++) {
-        char name[16];
+        char name[32];
 
         snprintf(name, sizeof(name), "q-%d", i);
         p[i] = drv_pod(d, name, GPU2, "q", "2");
@@ -739,7 +739,7 @@ static size_t random_run(uint64_t rng)
             drv_tick(d, (int64_t)((rng >> 24) % 6000));
         }
         for (int i = 0; i < 4; i++) {
-            char prefix[8];
+            char prefix[16];
             size_t posted;
 
             snprintf(prefix, sizeof(prefix), "%s-", gangs[i]);
@@ -828,7 +828,7 @@ struct bind_arg {
 static void *bind_thread(void *p)
 {
     struct bind_arg *a = p;
-    char pod[16], uid[32], err[FILTER_REASON_MAX];
+    char pod[32], uid[32], err[FILTER_REASON_MAX];
 
     snprintf(pod, sizeof(pod), "g-%d", a->i);
     snprintf(uid, sizeof(uid), "uid-g-%d", a->i);
@@ -851,7 +851,7 @@ Test(gang, concurrent_binds_release_exactly_once_with_every_member)
     drv_node(d, "n2", NODE8, "r1", "z1");
     add_gang(d, "g", 8, "8");
     for (int i = 0; i < 8; i++) {
-        char pod[16];
+        char pod[32];
 
         snprintf(pod, sizeof(pod), "g-%d", i);
         args[i] = (struct bind_arg){.d = d, .i = i};

@@ -56,7 +56,7 @@ static int plan(struct fx_plan *f, size_t n, const char *req)
                           .nkeys = 3};
 
     for (size_t i = 0; i < n; i++) {
-        char name[16];
+        char name[32];
 
         snprintf(name, sizeof(name), "p%zu", i);
         pod_free(f->pods[i]);
