@@ -4,9 +4,11 @@
 #include "common.h"
 #include "cmd.h"
 #include "cache/snapshot.h"
+#include "http/gang_svc.h"
 #include "http/http.h"
 #include "kube/kube.h"
 #include "policy/policy.h"
+#include "queue/gang.h"
 #include "util/log.h"
 #include "util/quantity.h"
 
@@ -30,7 +32,7 @@ static const char usage_text[] =
     "usage: muster serve --policy FILE [options]\n"
     "\n"
     "Answer kube-scheduler's extender callbacks (POST /filter, /prioritize,\n"
-    "/preempt, /bind) and GET /healthz, /readyz, /metrics.\n"
+    "/preempt, /bind) and GET /healthz, /readyz, /metrics, /debug/gangs.\n"
     "\n"
     "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8888;\n"
     "                         port 0 picks a free port, see --port-file)\n"
@@ -239,6 +241,7 @@ struct serve {
     struct kube *kube;
     struct metrics metrics;
     struct ext_service ext;
+    struct gang_svc gangs;
     struct http_server http;
     const char *source;          /* for the startup log line */
 };
@@ -311,7 +314,12 @@ static int write_port_file(const char *path, uint16_t port)
 
 static void serve_fini(struct serve *sv)
 {
+    /* held binds are answered first: MHD cannot stop with suspended
+     * connections */
+    gang_svc_stop(&sv->gangs);
     http_server_stop(&sv->http);
+    gang_table_free(sv->ext.gangs);
+    sv->ext.gangs = NULL;
     kube_stop(sv->kube);
     if (sv->ext.magic)
         ext_service_fini(&sv->ext);
@@ -339,6 +347,10 @@ static int serve_run(const struct serve_opts *o, struct http_opts *h,
     ext_service_init(&sv->ext, sv->cluster, sv->policy, sv->kube,
                      &sv->metrics);
     sv->ext.assume_ttl_ms = o->assume_ttl_ms;
+    if (gang_svc_start(&sv->gangs, &sv->ext)) {
+        fprintf(stderr, "muster serve: cannot start the gang thread\n");
+        return 1;
+    }
     if (http_server_start(&sv->http, h, &sv->ext, &sv->metrics, err,
                           sizeof(err))) {
         fprintf(stderr, "muster serve: --listen %s: %s\n",

@@ -78,6 +78,7 @@ struct gang_table {
     uint64_t scan_gen;
     bool scanned;
     struct gang *starving;      /* the one gang holding partial capacity */
+    bool closing;               /* gang_shutdown: hold nothing more */
     size_t nans, cap_ans;
     struct gang_answer *ans;
     size_t nwake, cap_wake;
@@ -1147,6 +1148,11 @@ static enum gang_bind_verdict bind_decide(struct gang_table *t,
     }
     if (g->min_member <= 1)
         return GANG_BIND_PASS;
+    if (t->closing && g->state == GS_ADMITTED) {
+        msgf(err, errlen, "gang %.100s: muster is shutting down; retry",
+             g->key);
+        return GANG_BIND_REJECT;
+    }
     switch (g->state) {
     case GS_DONE:
         return GANG_BIND_PASS;
@@ -1334,6 +1340,28 @@ int64_t gang_next_deadline(struct gang_table *t, const struct policy *pol)
         d = MU_MIN(d, deadline_of(t, pol, v));
     pthread_mutex_unlock(&t->mu);
     return d;
+}
+
+void gang_shutdown(struct gang_table *t)
+{
+    size_t it = 0;
+    void *v;
+
+    pthread_mutex_lock(&t->mu);
+    t->closing = true;
+    while (strmap_next(&t->gangs, &it, NULL, NULL, &v)) {
+        struct gang *g = v;
+
+        for (size_t i = 0; i < g->n; i++) {
+            struct member *m = &g->m[i];
+
+            if (m->ticket && !m->releasing)
+                answer_err(t, m->ticket, "muster is shutting down; retry");
+            if (!m->releasing)
+                m->ticket = NULL;
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
 }
 
 /* ---- output queues ---- */
