@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 struct serve_opts {
@@ -316,7 +317,11 @@ static void serve_fini(struct serve *sv)
 {
     /* held binds are answered first: MHD cannot stop with suspended
      * connections */
-    gang_svc_stop(&sv->gangs);
+    if (gang_svc_stop(&sv->gangs) > 0) {
+        struct timespec ts = {0, 200 * 1000000L};
+
+        nanosleep(&ts, NULL);   /* let MHD send those answers */
+    }
     http_server_stop(&sv->http);
     gang_table_free(sv->ext.gangs);
     sv->ext.gangs = NULL;

@@ -48,16 +48,19 @@ static void send_wake(struct gang_svc *g, const struct gang_wake *w)
                  w->name, err);
 }
 
-void gang_svc_flush(struct gang_svc *g)
+size_t gang_svc_flush(struct gang_svc *g)
 {
     struct gang_out out;
+    size_t n;
 
     gang_drain(g->ext->gangs, &out);
     for (size_t i = 0; i < out.nanswers; i++)
         answer_error(g->ext, out.answers[i].ticket, out.answers[i].err);
     for (size_t i = 0; i < out.nwakes; i++)
         send_wake(g, &out.wakes[i]);
+    n = out.nanswers;
     gang_out_fini(&out);
+    return n;
 }
 
 static void tick_once(struct gang_svc *g)
@@ -124,10 +127,12 @@ void gang_svc_kick(struct gang_svc *g)
     pthread_mutex_unlock(&g->mu);
 }
 
-void gang_svc_stop(struct gang_svc *g)
+size_t gang_svc_stop(struct gang_svc *g)
 {
+    size_t n = 0;
+
     if (!g->ext)
-        return;
+        return 0;
     if (g->started) {
         pthread_mutex_lock(&g->mu);
         g->stop = true;
@@ -138,10 +143,11 @@ void gang_svc_stop(struct gang_svc *g)
     }
     if (g->ext->gangs) {
         gang_shutdown(g->ext->gangs);
-        gang_svc_flush(g);
+        n = gang_svc_flush(g);
     }
     /* mu and cv stay usable: /metrics and kicks may still arrive until the
      * HTTP server stops (they hold no memory to free) */
+    return n;
 }
 
 /* ---- /metrics ---- */

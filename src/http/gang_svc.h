@@ -30,11 +30,12 @@ int gang_svc_start(struct gang_svc *g, struct ext_service *ext);
 void gang_svc_kick(struct gang_svc *g);
 /* Stop the thread and answer every held bind with an error; from then on
  * gang binds are refused, not held. Call before stopping the HTTP server;
- * free ext->gangs (gang_table_free) after it. Accepts a never-started g. */
-void gang_svc_stop(struct gang_svc *g);
+ * free ext->gangs (gang_table_free) after it. Accepts a never-started g.
+ * RET the number of held binds it answered. */
+size_t gang_svc_stop(struct gang_svc *g);
 /* Answer queued held binds and send queued wake-ups now (the tick thread
- * does this every GANG_SVC_TICK_MS). */
-void gang_svc_flush(struct gang_svc *g);
+ * does this every GANG_SVC_TICK_MS). RET the binds answered. */
+size_t gang_svc_flush(struct gang_svc *g);
 /* The gang series in Prometheus text format. RET MU_OK or MU_ELIMIT. */
 int gang_svc_metrics(struct gang_svc *g, struct buf *out);
 

@@ -25,7 +25,7 @@
 enum gang_state { GS_WAITING, GS_ADMITTED, GS_BINDING, GS_DONE, GS_BACKOFF };
 
 static const char *const gang_state_name[] = {
-    "waiting", "admitted", "binding", "done", "backoff",
+    "waiting", "admitted", "binding", "bound", "backoff",
 };
 
 const double gang_wait_bounds[GANG_WAIT_BUCKETS] = {0.1, 0.5, 1,  2,  5,
