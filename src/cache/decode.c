@@ -1012,27 +1012,44 @@ static int node_spec_decode(struct jscan *js, struct node_info *n)
     return rc ? rc : (r < 0 ? r : MU_OK);
 }
 
-/* One NodeCondition: RET 1 in *ready when it is Ready=True. */
+/* A string compared with a literal without copying (any length); null is
+ * "". */
+static int str_is(struct jscan *js, const char *lit, bool *eq)
+{
+    struct jstr s;
+    int r = js_maybe_null(js);
+
+    *eq = lit[0] == '\0';
+    if (r)
+        return r < 0 ? r : MU_OK;
+    if ((r = js_str(js, &s)))
+        return r;
+    *eq = jstr_eq(&s, lit);
+    return MU_OK;
+}
+
+/* One NodeCondition: *is_ready when its type is Ready, then *ready when its
+ * status is "True". Other condition types (any name, any length) are only
+ * type-checked. */
 static int condition_decode(struct jscan *js, bool *is_ready, bool *ready)
 {
     struct jstr key;
-    char type[64] = "", status[16] = "";
-    bool open;
+    bool open, type_ready = false, status_true = false;
     int r = 0, rc = obj_open(js, &open);
 
     while (open && !rc && (r = js_obj_next(js, &key)) > 0) {
         if (jstr_eq(&key, "type"))
-            rc = str_small(js, type, sizeof(type));
+            rc = str_is(js, "Ready", &type_ready);
         else if (jstr_eq(&key, "status"))
-            rc = str_small(js, status, sizeof(status));
+            rc = str_is(js, "True", &status_true);
         else
             rc = js_skip(js);
     }
     if (rc || r < 0)
         return rc ? rc : r;
-    *is_ready = strcmp(type, "Ready") == 0;
-    if (*is_ready)
-        *ready = strcmp(status, "True") == 0;
+    *is_ready = type_ready;
+    if (type_ready)
+        *ready = status_true;
     return MU_OK;
 }
 

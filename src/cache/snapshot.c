@@ -111,8 +111,11 @@ static void item_peek(const char *b, const char *e, bool want_meta, char *kind,
         return;
     while (js_obj_next(&js, &key) > 0) {
         if (jstr_eq(&key, "kind") && js_peek(&js) == JT_STR) {
-            if (js_str(&js, &v) || jstr_copy(&v, kind, cap) < 0)
+            if (js_str(&js, &v))
                 return;
+            /* too long to be Node or Pod: some other kind */
+            if (jstr_copy(&v, kind, cap) < 0)
+                snprintf(kind, cap, "%s", "(other)");
             if (!want_meta)
                 return;
         } else if (want_meta && jstr_eq(&key, "metadata") &&

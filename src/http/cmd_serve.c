@@ -4,9 +4,11 @@
 #include "common.h"
 #include "cmd.h"
 #include "cache/snapshot.h"
+#include "http/gang_svc.h"
 #include "http/http.h"
 #include "kube/kube.h"
 #include "policy/policy.h"
+#include "queue/gang.h"
 #include "util/log.h"
 #include "util/quantity.h"
 
@@ -14,19 +16,24 @@
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 struct serve_opts {
     const char *listen, *policy, *snapshot, *kubeconfig, *api_server;
     const char *token_file, *port_file, *log_level, *max_body, *threads;
+    const char *assume_ttl, *watch_timeout;
     bool debug_endpoints;
+    /* parsed by check_opts */
+    int64_t assume_ttl_ms;
+    long watch_timeout_s;
 };
 
 static const char usage_text[] =
     "usage: muster serve --policy FILE [options]\n"
     "\n"
     "Answer kube-scheduler's extender callbacks (POST /filter, /prioritize,\n"
-    "/preempt, /bind) and GET /healthz, /readyz, /metrics.\n"
+    "/preempt, /bind) and GET /healthz, /readyz, /metrics, /debug/gangs.\n"
     "\n"
     "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8888;\n"
     "                         port 0 picks a free port, see --port-file)\n"
@@ -38,6 +45,10 @@ static const char usage_text[] =
     "                         (no cluster flag: the in-cluster service\n"
     "                         account if present, else the embedded\n"
     "                         examples/cluster.json)\n"
+    "  --assume-ttl SECONDS   how long a bound pod counts on its node before\n"
+    "                         the watch confirms it (default 30)\n"
+    "  --watch-timeout SECONDS  timeoutSeconds of each watch request\n"
+    "                         (default: random in 300..599, as client-go)\n"
     "  --port-file FILE       write the port actually bound to FILE\n"
     "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
     "  --max-body SIZE        largest request body (default 64Mi)\n"
@@ -58,6 +69,7 @@ static const struct flag flags[] = {
     F_STR("--api-server", api_server), F_STR("--token-file", token_file),
     F_STR("--port-file", port_file), F_STR("--log-level", log_level),
     F_STR("--max-body", max_body),   F_STR("--threads", threads),
+    F_STR("--assume-ttl", assume_ttl), F_STR("--watch-timeout", watch_timeout),
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
 };
 
@@ -165,7 +177,28 @@ static int parse_listen(const char *spec, struct http_opts *h)
     return 0;
 }
 
-static int check_opts(const struct serve_opts *o, struct http_opts *h)
+/* --assume-ttl and --watch-timeout: whole seconds, 1..3600. */
+static int check_kube_opts(struct serve_opts *o)
+{
+    unsigned long v;
+
+    o->assume_ttl_ms = EXT_ASSUME_TTL_MS;
+    if (o->assume_ttl) {
+        if (!parse_uint(o->assume_ttl, 3600, &v) || v == 0)
+            return usage_error("--assume-ttl '%s': expected 1..3600 seconds",
+                               o->assume_ttl);
+        o->assume_ttl_ms = (int64_t)v * 1000;
+    }
+    if (o->watch_timeout) {
+        if (!parse_uint(o->watch_timeout, 3600, &v) || v == 0)
+            return usage_error("--watch-timeout '%s': expected 1..3600 "
+                               "seconds", o->watch_timeout);
+        o->watch_timeout_s = (long)v;
+    }
+    return 0;
+}
+
+static int check_opts(struct serve_opts *o, struct http_opts *h)
 {
     unsigned long threads;
     int64_t max_body;
@@ -179,6 +212,8 @@ static int check_opts(const struct serve_opts *o, struct http_opts *h)
                                  "and --api-server");
     if (o->token_file && !o->api_server)
         return usage_error("%s", "--token-file goes with --api-server");
+    if (check_kube_opts(o))
+        return 2;
     if (o->log_level && log_set_level(o->log_level))
         return usage_error("--log-level '%s': expected debug, info, warn, "
                            "error or off", o->log_level);
@@ -207,6 +242,7 @@ struct serve {
     struct kube *kube;
     struct metrics metrics;
     struct ext_service ext;
+    struct gang_svc gangs;
     struct http_server http;
     const char *source;          /* for the startup log line */
 };
@@ -217,7 +253,8 @@ static int open_cluster(const struct serve_opts *o, struct serve *sv)
 {
     struct kube_opts ko = {.connect_timeout_ms = 5000,
                            .request_timeout_ms = 10000,
-                           .assume_ttl_ms = EXT_ASSUME_TTL_MS};
+                           .assume_ttl_ms = o->assume_ttl_ms,
+                           .watch_timeout_s = o->watch_timeout_s};
     char err[512];
     int rc;
 
@@ -247,7 +284,11 @@ static int open_cluster(const struct serve_opts *o, struct serve *sv)
         goto fail;
     return 0;
 fail:
-    fprintf(stderr, "muster serve: %s: %s\n", sv->source, err);
+    /* snapshot errors already name the file */
+    if (o->snapshot)
+        fprintf(stderr, "muster serve: %s\n", err);
+    else
+        fprintf(stderr, "muster serve: %s: %s\n", sv->source, err);
     return rc == MU_EIO || rc == MU_ESTATE ? 1 : 2;
 }
 
@@ -274,7 +315,16 @@ static int write_port_file(const char *path, uint16_t port)
 
 static void serve_fini(struct serve *sv)
 {
+    /* held binds are answered first: MHD cannot stop with suspended
+     * connections */
+    if (gang_svc_stop(&sv->gangs) > 0) {
+        struct timespec ts = {0, 200 * 1000000L};
+
+        nanosleep(&ts, NULL);   /* let MHD send those answers */
+    }
     http_server_stop(&sv->http);
+    gang_table_free(sv->ext.gangs);
+    sv->ext.gangs = NULL;
     kube_stop(sv->kube);
     if (sv->ext.magic)
         ext_service_fini(&sv->ext);
@@ -301,6 +351,11 @@ static int serve_run(const struct serve_opts *o, struct http_opts *h,
         return rc;
     ext_service_init(&sv->ext, sv->cluster, sv->policy, sv->kube,
                      &sv->metrics);
+    sv->ext.assume_ttl_ms = o->assume_ttl_ms;
+    if (gang_svc_start(&sv->gangs, &sv->ext)) {
+        fprintf(stderr, "muster serve: cannot start the gang thread\n");
+        return 1;
+    }
     if (http_server_start(&sv->http, h, &sv->ext, &sv->metrics, err,
                           sizeof(err))) {
         fprintf(stderr, "muster serve: --listen %s: %s\n",

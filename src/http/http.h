@@ -65,6 +65,8 @@ int http_healthz(struct http_server *srv, struct http_reply *rep);
 int http_readyz(struct http_server *srv, struct http_reply *rep);
 int http_metrics(struct http_server *srv, struct http_reply *rep);
 int http_debug_cache(struct http_server *srv, struct http_reply *rep);
+/* GET /debug/gangs: every gang's state, members, plan and why it waits. */
+int http_debug_gangs(struct http_server *srv, struct http_reply *rep);
 
 /* Start the daemon on opts->addr. RET MU_OK with srv->port set, or MU_EIO
  * with err saying why (address in use, ...). */

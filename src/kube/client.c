@@ -117,6 +117,8 @@ static size_t on_write(char *p, size_t size, size_t nmemb, void *arg)
     long status = 0;
 
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+    if (x->cb_rc)
+        return 0;
     if (x->rq->on_data && status >= 200 && status < 300) {
         x->cb_rc = x->rq->on_data(x->rq->arg, p, n);
         return x->cb_rc ? 0 : n;
@@ -144,7 +146,9 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     if (now < x->next_tick)
         return 0;
     x->next_tick = now + 250;
-    x->cb_rc = x->rq->on_tick(x->rq->arg);
+    /* Never overwrite the reason an earlier callback aborted with. */
+    if (!x->cb_rc)
+        x->cb_rc = x->rq->on_tick(x->rq->arg);
     return x->cb_rc ? 1 : 0;
 }
 
@@ -166,7 +170,11 @@ static struct curl_slist *request_setup(struct kclient *k, struct kctx *x,
     curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, rq->on_tick ? 0L : 1L);
     hd = curl_slist_append(hd, "Accept: application/json");
     if (rq->body) {
-        hd = curl_slist_append(hd, "Content-Type: application/json");
+        char ct[128];
+
+        snprintf(ct, sizeof(ct), "Content-Type: %s",
+                 rq->content_type ? rq->content_type : "application/json");
+        hd = curl_slist_append(hd, ct);
         curl_easy_setopt(x->h, CURLOPT_POST, 1L);
         curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, rq->body);
         curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -209,6 +217,14 @@ static int do_once(struct kclient *k, struct kctx *x, const char *url,
     explicit_bzero(token, sizeof(token));
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->resp->status);
     x->resp->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
+    x->resp->retry_after_s = 0;
+    if (x->resp->status == 429 || x->resp->status == 503) {
+        curl_off_t ra = 0;
+
+        if (curl_easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+            ra > 0)
+            x->resp->retry_after_s = (long)MU_MIN(ra, 600);
+    }
     if (x->cb_rc)
         return x->cb_rc;
     if (x->overflow) {
@@ -234,6 +250,7 @@ int kclient_do(struct kclient *k, CURL *h, const struct kreq *rq,
     buf_init(&resp->body, rq->max_body);
     resp->status = 0;
     resp->timed_out = false;
+    resp->retry_after_s = 0;
     rc = do_once(k, &x, url, false, err, errlen);
     /* A rotated token: the file may have changed within the last second. */
     if (rc == MU_OK && resp->status == 401 && k->token.file)

@@ -28,6 +28,7 @@ struct kreq {
     const char *method;          /* "GET" or "POST" */
     const char *path;            /* "/api/v1/nodes?limit=500" */
     const char *body;            /* POST body (JSON) or NULL */
+    const char *content_type;    /* of the body; NULL: application/json */
     size_t body_len;
     long timeout_ms;             /* whole request; 0: the client's default */
     size_t max_body;             /* cap on a buffered reply body */
@@ -46,6 +47,7 @@ struct kresp {
     long status;                 /* HTTP status; 0 when none came */
     struct buf body;             /* buffered reply (initialised by do) */
     bool timed_out;              /* the request hit its timeout */
+    long retry_after_s;          /* Retry-After of a 429/503, else 0 */
 };
 
 /* Take over *conn (it is zeroed) and prepare the token. */

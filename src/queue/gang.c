@@ -25,7 +25,7 @@
 enum gang_state { GS_WAITING, GS_ADMITTED, GS_BINDING, GS_DONE, GS_BACKOFF };
 
 static const char *const gang_state_name[] = {
-    "waiting", "admitted", "binding", "done", "backoff",
+    "waiting", "admitted", "binding", "bound", "backoff",
 };
 
 const double gang_wait_bounds[GANG_WAIT_BUCKETS] = {0.1, 0.5, 1,  2,  5,
@@ -78,6 +78,7 @@ struct gang_table {
     uint64_t scan_gen;
     bool scanned;
     struct gang *starving;      /* the one gang holding partial capacity */
+    bool closing;               /* gang_shutdown: hold nothing more */
     size_t nans, cap_ans;
     struct gang_answer *ans;
     size_t nwake, cap_wake;
@@ -689,6 +690,15 @@ static void gang_admit(struct gang_table *t, struct gang *g,
              po->placed, po->domain[0] ? po->domain : "spread");
 }
 
+/* Has the gang waited (with quorum) past starvationSeconds, with no other
+ * gang holding capacity already? */
+static bool starve_due(const struct gang_table *t, const struct policy *pol,
+                       const struct gang *g, int64_t now)
+{
+    return g->quorum_ms && now - g->quorum_ms >= pol->gang.starvation_s * 1000 &&
+           (!t->starving || t->starving == g);
+}
+
 /* No full plan. A gang starving for longer than the policy allows holds
  * what it could place, so a stream of small pods cannot take it all. */
 static void gang_refuse(struct gang_table *t, const struct policy *pol,
@@ -696,9 +706,7 @@ static void gang_refuse(struct gang_table *t, const struct policy *pol,
                         const struct plan_out *po, int64_t now)
 {
     char why[FILTER_REASON_MAX];
-    bool starve = g->quorum_ms &&
-                  now - g->quorum_ms >= pol->gang.starvation_s * 1000 &&
-                  (!t->starving || t->starving == g);
+    bool starve = starve_due(t, pol, g, now);
 
     g->why = po->why;
     g->has_why = true;
@@ -736,7 +744,8 @@ static bool gang_try_admit(struct gang_table *t, const struct cluster *c,
     int rc;
 
     if (g->tried && g->tried_cgen == c->generation &&
-        g->tried_rgen == reserve_generation(t->res))
+        g->tried_rgen == reserve_generation(t->res) &&
+        (g->starving || !starve_due(t, pol, g, now)))
         return false;
     sel = xcalloc(g->n + 1, sizeof(*sel));
     n = pick_pending(c, g, first, sel);
@@ -957,6 +966,42 @@ static void ctx_decide(struct sched_ctx *ctx, const struct gang *g,
     }
 }
 
+static bool same_requests(const struct pod *a, const struct pod *b)
+{
+    if (!a || !b || a->nreq != b->nreq)
+        return false;
+    for (uint32_t i = 0; i < a->nreq; i++) {
+        if (a->req[i].id != b->req[i].id || a->req[i].v != b->req[i].v)
+            return false;
+    }
+    return true;
+}
+
+/* Plan slots go to whoever kube-scheduler brings first: an unplanned
+ * member of an admitted gang takes over the planned node of a member with
+ * the same requests that has not reached bind yet (the reservation fits
+ * either). Without this, a gang whose planned pods sit behind their
+ * siblings in kube-scheduler's queue would time out. */
+static void claim_slot(const struct cluster *c, struct gang *g,
+                       struct member *m)
+{
+    const struct pod *mine = member_pod(c, m);
+
+    if (g->state != GS_ADMITTED || m->planned || member_bound(m) ||
+        m->terminal || m->ticket)
+        return;
+    for (size_t i = 0; i < g->n; i++) {
+        struct member *o = &g->m[i];
+
+        if (!o->planned || o->ticket || o->releasing || member_bound(o) ||
+            !same_requests(mine, member_pod(c, o)))
+            continue;
+        m->planned = o->planned;
+        o->planned = NULL;
+        return;
+    }
+}
+
 /* Filter and prioritize share this: identify, update, decide. */
 static int gang_ctx(struct gang_table *t, const struct cluster *c,
                     const struct policy *pol, const struct pod *pod,
@@ -980,6 +1025,8 @@ static int gang_ctx(struct gang_table *t, const struct cluster *c,
     if (!m->bad)
         gang_step(t, c, pol, g, uid, now, admit);
     m = member_find(g, uid);
+    if (m && admit)
+        claim_slot(c, g, m);
     if (g->min_member > 1 || (m && m->bad))
         ctx_decide(ctx, g, m);
     ctx_anchors(ctx, c, g);
@@ -1101,6 +1148,11 @@ static enum gang_bind_verdict bind_decide(struct gang_table *t,
     }
     if (g->min_member <= 1)
         return GANG_BIND_PASS;
+    if (t->closing && g->state == GS_ADMITTED) {
+        msgf(err, errlen, "gang %.100s: muster is shutting down; retry",
+             g->key);
+        return GANG_BIND_REJECT;
+    }
     switch (g->state) {
     case GS_DONE:
         return GANG_BIND_PASS;
@@ -1290,6 +1342,28 @@ int64_t gang_next_deadline(struct gang_table *t, const struct policy *pol)
     return d;
 }
 
+void gang_shutdown(struct gang_table *t)
+{
+    size_t it = 0;
+    void *v;
+
+    pthread_mutex_lock(&t->mu);
+    t->closing = true;
+    while (strmap_next(&t->gangs, &it, NULL, NULL, &v)) {
+        struct gang *g = v;
+
+        for (size_t i = 0; i < g->n; i++) {
+            struct member *m = &g->m[i];
+
+            if (m->ticket && !m->releasing)
+                answer_err(t, m->ticket, "muster is shutting down; retry");
+            if (!m->releasing)
+                m->ticket = NULL;
+        }
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
 /* ---- output queues ---- */
 
 void gang_drain(struct gang_table *t, struct gang_out *out)
@@ -1411,7 +1485,10 @@ static int json_gang(struct buf *b, const struct gang *g, int64_t now,
                               (long long)g->timeout_s, cnt.exist, cnt.bound,
                               (double)(now - g->first_ms) / 1000,
                               g->starving ? "true" : "false");
-    rc = rc ? rc : buf_add_jstrz(b, g->state == GS_DONE ? "" : g->reason);
+    rc = rc ? rc : buf_add_jstrz(b, g->state == GS_WAITING ||
+                                            g->state == GS_BACKOFF
+                                        ? g->reason
+                                        : "");
     if (!rc && (g->state == GS_ADMITTED || g->state == GS_BINDING)) {
         rc = buf_printf(b, ",\"plan\":{\"admittedSeconds\":%.3f,\"domain\":",
                         (double)(now - g->admitted_ms) / 1000);

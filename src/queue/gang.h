@@ -179,6 +179,11 @@ void gang_tick(struct gang_table *t, const struct cluster *c,
  * none), so a driver can sleep or a simulator jump exactly there. */
 int64_t gang_next_deadline(struct gang_table *t, const struct policy *pol);
 
+/* Shutting down: every held bind is queued for an Error answer, and from
+ * now on gang_bind rejects instead of holding, so that no call is left
+ * suspended when the HTTP server stops. */
+void gang_shutdown(struct gang_table *t);
+
 /* Work for the caller, queued by any entry point. */
 struct gang_answer {
     void *ticket;

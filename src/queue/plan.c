@@ -338,6 +338,24 @@ static void pl_restore(struct planner *p)
     p->ntouched = 0;
 }
 
+/* The best node among those the current trial already uses (rank 0):
+ * highest score, then lowest index; PLAN_NONE when none fits class c. */
+static size_t pl_used_best(const struct planner *p, const struct pl_class *c)
+{
+    size_t best = PLAN_NONE;
+
+    for (size_t t = 0; t < p->ntouched; t++) {
+        size_t i = p->touched[t];
+
+        if (!c->fit[i])
+            continue;
+        if (best == PLAN_NONE || c->score[i] > c->score[best] ||
+            (c->score[i] == c->score[best] && i < best))
+            best = i;
+    }
+    return best;
+}
+
 /* Greedy placement of all pods on the nodes idx[0..m) (ascending).
  * RET pods placed (stops at the first that fits nowhere); assignments in
  * p->assign, summed scores in *score. */
@@ -349,9 +367,12 @@ static size_t pl_trial(struct planner *p, const uint32_t *idx, size_t m,
     *score = 0;
     for (q = 0; q < p->rq->npods; q++) {
         const struct pl_class *c = &p->cls[p->pod_cls[q]];
-        size_t best = PLAN_NONE, brank = SIZE_MAX;
+        size_t best = pl_used_best(p, c), brank = SIZE_MAX;
+        size_t scan = best == PLAN_NONE ? m : 0;
 
-        for (size_t j = 0; j < m; j++) {
+        /* A node this trial already uses ranks first; scan all only
+         * when none of them fits any more. */
+        for (size_t j = 0; j < scan; j++) {
             size_t i = idx[j], r;
 
             if (!c->fit[i])
@@ -481,6 +502,21 @@ static void pl_track(const struct planner *p, struct plan_out *out, size_t l,
     out->why.domain_placed = (uint32_t)placed;
 }
 
+/* Pods a domain that cannot hold the gang might take, judged by its free
+ * capacity of the dominant resource (for the "why" answer only). */
+static size_t pl_estimate(const struct planner *p, const uint32_t *idx,
+                          size_t m)
+{
+    int64_t avail[RES_MAX], per;
+    size_t n = p->rq->npods;
+
+    pl_free(p, idx, m, avail);
+    per = p->demand[p->dominant] / (int64_t)n;
+    if (per <= 0)
+        return 0;
+    return (size_t)MU_MIN(avail[p->dominant] / per, (int64_t)n - 1);
+}
+
 /* Try every domain of key l; RET true with out filled when one holds the
  * whole gang. */
 static bool pl_try_level(struct planner *p, size_t l, struct plan_out *out)
@@ -494,8 +530,10 @@ static bool pl_try_level(struct planner *p, size_t l, struct plan_out *out)
         size_t m = lv->start[d + 1] - lv->start[d], placed;
         int64_t score, left;
 
-        if (!pl_may_fit(p, idx, m))
+        if (!pl_may_fit(p, idx, m)) {
+            pl_track(p, out, l, d, pl_estimate(p, idx, m));
             continue;
+        }
         placed = pl_trial(p, idx, m, &score);
         if (placed < npods) {
             pl_track(p, out, l, d, placed);
@@ -538,10 +576,15 @@ static void pl_spread(struct planner *p, struct plan_out *out)
     w->wanted = (uint32_t)p->rq->npods;
     w->res = -1;
     pl_free(p, NULL, p->nn, avail);
-    for (int r = 0; r < RES_MAX; r++) {
-        if (p->demand[r] - avail[r] > worst) {
-            worst = p->demand[r] - avail[r];
-            w->res = r;
+    /* The pod count is short only when nothing else is: name a resource */
+    for (int pass = 0; pass < 2 && w->res < 0; pass++) {
+        for (int r = 0; r < RES_MAX; r++) {
+            if ((r == RES_PODS) != (pass == 1))
+                continue;
+            if (p->demand[r] - avail[r] > worst) {
+                worst = p->demand[r] - avail[r];
+                w->res = r;
+            }
         }
     }
     w->need = p->demand[w->res < 0 ? p->dominant : w->res];

@@ -51,9 +51,20 @@ static int topology_score(const void *state, const struct pod *pod,
     return MU_OK;
 }
 
+/* No args: the keys are the policy's "gang" topologyKeys. */
+static int topology_describe(const void *state, char *dst, size_t cap)
+{
+    MU_UNUSED(state);
+    if (cap < 3)
+        return MU_ELIMIT;
+    memcpy(dst, "{}", 3);
+    return MU_OK;
+}
+
 const struct score_plugin score_topology = {
     .name = "gang-topology",
     .summary = "prefers nodes in the topology domains where the pod's gang "
                "already has members",
+    .describe = topology_describe,
     .score = topology_score,
 };

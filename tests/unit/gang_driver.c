@@ -11,7 +11,7 @@
 
 static const char drv_default_policy[] =
     "{\"description\": \"gang test\","
-    " \"filters\": [\"node-ready\", \"resources-fit\", \"gang\"],"
+    " \"filters\": [\"gang\", \"node-ready\", \"resources-fit\"],"
     " \"scores\": [{\"name\": \"gang-topology\", \"weight\": 4},"
     "  {\"name\": \"most-allocated\", \"weight\": 1,"
     "   \"args\": {\"resources\": {\"nvidia.com/gpu\": 1}}}],"

@@ -12,8 +12,8 @@
 #include "policy/policy.h"
 #include "queue/gang.h"
 
-#define DRV_MAX_CALLS 512
-#define DRV_MAX_POSTS 512
+#define DRV_MAX_CALLS 8192
+#define DRV_MAX_POSTS 4096
 
 enum drv_call_state { CALL_HELD, CALL_OK, CALL_ERR };
 

@@ -482,6 +482,9 @@ Test(decode_node, reads_every_field)
         "\"allocatable\":{\"cpu\":\"95500m\",\"memory\":\"1000Gi\","
         "\"nvidia.com/gpu\":\"8\",\"pods\":\"110\",\"rdma/hca\":\"1\"},"
         "\"conditions\":[{\"type\":\"MemoryPressure\",\"status\":\"False\"},"
+        "{\"type\":\"example.com/a-very-long-custom-condition-type-set-by-some-"
+        "operator-that-is-longer-than-any-fixed-buffer\",\"status\":"
+        "\"SomethingNotTrueOrFalse\"},"
         "{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\"}],"
         "\"images\":[{\"names\":[\"a\",\"b\"],\"sizeBytes\":123}]}}");
     int gpu = res_find("nvidia.com/gpu", 14), hca = res_find("rdma/hca", 8);

@@ -93,6 +93,7 @@ Test(snapshot, list_puts_pods_after_nodes_and_skips_other_kinds)
         "\"u\"},\"spec\":{\"nodeName\":\"n\",\"containers\":[{\"resources\":"
         "{\"requests\":{\"cpu\":\"1\"}}}]}},"
         "{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"}},"
+        "{\"kind\":\"AVeryLongCustomResourceKindNameFromSomeOperator\"},"
         "{\"kind\":\"Node\",\"metadata\":{\"name\":\"n\"},\"status\":{"
         "\"allocatable\":{\"cpu\":\"4\"}}}],\"kind\":\"List\"}");
 
