@@ -353,7 +353,10 @@ static enum cycle_result bind_pod(struct sim *s, struct sim_pod *p,
     enum gang_bind_verdict v;
     char err[FILTER_REASON_MAX], ns[TRACE_QUEUE_MAX + 1], name[160];
 
-    if (!s->gt) {
+    /* A pod without a gang label is never a member: gang_bind would
+     * answer PASS after refreshing membership (a pass over every pod in
+     * the cluster), so go straight to the bind. */
+    if (!s->gt || !p->job->gang) {
         sim_bind(s, p, ni);
         return CY_BOUND;
     }
