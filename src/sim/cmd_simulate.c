@@ -11,7 +11,7 @@ static void sim_usage(FILE *out)
     fprintf(out,
             "usage: muster simulate --cluster FILE --trace FILE --policy FILE\n"
             "                       [--out DIR] [--time-scale F | --load X]\n"
-            "                       [--skip-bad-lines] [--quiet]\n\n"
+            "                       [--skip-bad-lines] [--pick-extender] [--quiet]\n\n"
             "Replay a job trace over a cluster snapshot in virtual time with "
             "the same\nfilter, score and gang code as `muster serve`.\n"
             "  --cluster FILE    nodes (and bound pods) as `kubectl get "
@@ -30,6 +30,11 @@ static void sim_usage(FILE *out)
             "is X (0.9: 90%%)\n"
             "  --skip-bad-lines  skip malformed trace lines (counted) instead "
             "of refusing\n"
+            "  --pick-extender   choose nodes by the 0..10 score /prioritize "
+            "answers (what\n"
+            "                    kube-scheduler sees; ties to the smallest "
+            "name) instead of\n"
+            "                    the full-resolution total\n"
             "  --quiet           no progress bar\n");
 }
 
@@ -77,8 +82,11 @@ static int sim_args(int argc, char **argv, struct sim_opts *o)
         const char *a = argv[i];
         int rc;
 
-        if (!strcmp(a, "--skip-bad-lines") || !strcmp(a, "--quiet")) {
-            *(a[2] == 's' ? &o->skip_bad : &o->quiet) = true;
+        if (!strcmp(a, "--skip-bad-lines") || !strcmp(a, "--quiet") ||
+            !strcmp(a, "--pick-extender")) {
+            *(a[2] == 's' ? &o->skip_bad : a[2] == 'q' ? &o->quiet
+                                                       : &o->pick_extender) =
+                true;
             continue;
         }
         if (i + 1 >= argc) {

@@ -17,7 +17,9 @@
  *    parked together, since they would fail on the same nodes.
  *  - Each cycle filters every node (sorted by name) with filter_run and
  *    scores the feasible ones with score_run_raw; the highest total wins,
- *    ties going to the smallest node name.
+ *    ties going to the smallest node name. With pick_extender the totals
+ *    are first scaled to the extender's 0..10 (score_scale), as
+ *    kube-scheduler sees them from /prioritize.
  *  - A job runs once min_member of its pods are bound (pods start when
  *    bound) and completes `duration` later, releasing all its pods.
  *  - The gang table is used when the policy lists the "gang" filter; jobs
@@ -40,6 +42,9 @@ struct sim_opts {
     double load;                /* target offered GPU load; 0: unset */
     bool skip_bad;
     bool quiet;                 /* no progress bar */
+    /* Pick by the 0..10 score muster's /prioritize answers (what
+     * kube-scheduler sees) instead of the full-resolution total. */
+    bool pick_extender;
 };
 
 struct sim_summary {

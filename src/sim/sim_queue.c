@@ -323,6 +323,8 @@ static int pick_node(struct sim *s, const struct pod *pod, size_t k,
             s->fe[i].ctx = &sctx;
     }
     rc = score_run_raw(s->pol, pod, s->fe, k, s->scores);
+    for (size_t i = 0; rc == MU_OK && s->o->pick_extender && i < k; i++)
+        s->scores[i] = score_scale(s->pol, s->scores[i]);
     for (size_t i = 1; rc == MU_OK && i < k; i++) {
         if (s->scores[i] > s->scores[*best])
             *best = i;

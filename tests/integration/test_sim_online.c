@@ -1,0 +1,309 @@
+/* test_sim_online.c - online equals offline: the same cluster and pod
+ * sequence go through `muster serve` (HTTP /filter, /prioritize, /bind, as
+ * kube-scheduler drives it: the best 0..10 score wins, ties to the smallest
+ * node name) and through the simulator (--pick-extender), and every pod
+ * must land on the same node, or stay unplaced in both. The server runs on
+ * an ephemeral 127.0.0.1 port; only its PID is ever signalled. */
+#include "common.h"
+#include "sim/sim.h"
+#include "sim/trace.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CLUSTER "tests/data/sim/online_cluster.json"
+#define TRACE "tests/data/sim/online_trace.csv"
+#define MAX_PODS 256
+
+static pid_t srv_pid;
+static int srv_port;
+static char srv_dir[64];
+
+struct placed {
+    char pod[160];
+    char node[64];   /* "" when unplaced */
+};
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud)
+{
+    buf_add(ud, p, sz * n);
+    return sz * n;
+}
+
+static cJSON *post(const char *path, const char *body)
+{
+    CURL *h = curl_easy_init();
+    struct buf out;
+    char url[256];
+    long status = 0;
+    cJSON *j;
+
+    buf_init(&out, BUF_UNLIMITED);
+    buf_adds(&out, "");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", srv_port, path);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
+    if (body)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    cr_assert_eq(curl_easy_perform(h), CURLE_OK, "%s failed", path);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    cr_assert_eq(status, 200, "%s: HTTP %ld %s", path, status, out.data);
+    j = cJSON_Parse(out.data);
+    cr_assert(j, "%s: not JSON: %s", path, out.data);
+    buf_fini(&out);
+    return j;
+}
+
+static void start_server(const char *policy)
+{
+    const char *bin = getenv("MUSTER_BIN");
+    char portfile[128], logfile[128];
+    FILE *f;
+
+    cr_assert(bin, "MUSTER_BIN is not set (run through make test)");
+    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-online-XXXXXX");
+    cr_assert(mkdtemp(srv_dir));
+    snprintf(portfile, sizeof(portfile), "%s/port", srv_dir);
+    snprintf(logfile, sizeof(logfile), "%s/log", srv_dir);
+    srv_pid = fork();
+    cr_assert_geq(srv_pid, 0);
+    if (srv_pid == 0) {
+        int fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--port-file",
+              portfile, "--policy", policy, "--snapshot", CLUSTER,
+              "--log-level", "warn", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 400 && access(portfile, R_OK) != 0; i++)
+        sleep_ms(25);
+    f = fopen(portfile, "r");
+    cr_assert(f, "no port file");
+    cr_assert_eq(fscanf(f, "%d", &srv_port), 1);
+    fclose(f);
+}
+
+static void cleanup(void)
+{
+    const char *files[] = {"port", "log", "jobs.csv", "pods.csv",
+                           "timeline.csv", "summary.json"};
+    char path[160];
+
+    if (srv_pid > 0) {
+        kill(srv_pid, SIGKILL);
+        waitpid(srv_pid, NULL, 0);
+        srv_pid = 0;
+    }
+    for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", srv_dir, files[i]);
+        unlink(path);
+    }
+    rmdir(srv_dir);
+}
+
+/* The node names of the cluster file, sorted, as one JSON array. */
+static char *node_names(void)
+{
+    return xstrdup("[\"n-a\",\"n-b\",\"n-c\",\"n-d\",\"n-e\",\"n-f\"]");
+}
+
+/* The Pod the simulator builds for pod i of job j (sim.c pod_build). */
+static char *pod_json(const struct trace_job *j, uint64_t seq, uint32_t i)
+{
+    return xasprintf("{\"metadata\":{\"name\":\"%s-%u\",\"namespace\":\"%s\","
+                     "\"uid\":\"sim-%llu-%u\"},\"spec\":{\"containers\":[{"
+                     "\"name\":\"c\",\"resources\":{\"requests\":{\"cpu\":"
+                     "\"%lldm\",\"memory\":\"%lld\",\"nvidia.com/gpu\":"
+                     "\"%lld\"}}}]},\"status\":{\"phase\":\"Pending\"}}",
+                     j->id, i, j->queue, (unsigned long long)seq, i,
+                     (long long)j->cpu_milli, (long long)j->memory,
+                     (long long)j->gpus_per_pod);
+}
+
+/* kube-scheduler's cycle for one pod: filter, prioritize the feasible
+ * nodes, pick the best (ties: smallest name), bind. */
+static void schedule_online(const char *pod, const char *uid,
+                            const char *name, const char *ns,
+                            struct placed *out)
+{
+    char *names = node_names(), *body;
+    cJSON *fr, *pr, *br, *feasible, *it;
+    int best = -1;
+
+    body = xasprintf("{\"Pod\":%s,\"Nodes\":null,\"NodeNames\":%s}", pod,
+                     names);
+    fr = post("/filter", body);
+    free(body);
+    feasible = cJSON_GetObjectItem(fr, "NodeNames");
+    out->node[0] = '\0';
+
+    if (cJSON_GetArraySize(feasible) > 0) {
+        char *fn = cJSON_PrintUnformatted(feasible);
+
+        body = xasprintf("{\"Pod\":%s,\"Nodes\":null,\"NodeNames\":%s}", pod,
+                         fn);
+        pr = post("/prioritize", body);
+        cJSON_ArrayForEach(it, pr) {
+            const char *host = cJSON_GetObjectItem(it, "Host")->valuestring;
+            int sc = cJSON_GetObjectItem(it, "Score")->valueint;
+
+            if (sc > best || (sc == best && strcmp(host, out->node) < 0)) {
+                best = sc;
+                snprintf(out->node, sizeof(out->node), "%s", host);
+            }
+        }
+        cJSON_Delete(pr);
+        free(body);
+        free(fn);
+        body = xasprintf("{\"PodName\":\"%s\",\"PodNamespace\":\"%s\","
+                         "\"PodUID\":\"%s\",\"Node\":\"%s\"}", name, ns, uid,
+                         out->node);
+        br = post("/bind", body);
+        it = cJSON_GetObjectItem(br, "Error");
+        cr_assert(!it || !it->valuestring || !it->valuestring[0],
+                  "bind %s: %s", name, it->valuestring);
+        cJSON_Delete(br);
+        free(body);
+    }
+    cJSON_Delete(fr);
+    free(names);
+}
+
+/* Every pod of the trace, in the simulator's queue order (one priority,
+ * increasing submit times: trace order, then pod index). */
+static size_t run_online(struct placed *pl)
+{
+    struct trace_reader *r;
+    struct trace_job j;
+    char err[256], uid[64], name[160];
+    uint64_t seq = 0;
+    size_t n = 0;
+
+    cr_assert_eq(trace_open(TRACE, &r, err, sizeof(err)), MU_OK, "%s", err);
+    while (trace_next(r, &j, err, sizeof(err)) == MU_OK) {
+        for (uint32_t i = 0; i < j.num_pods; i++) {
+            char *pod = pod_json(&j, seq, i);
+
+            cr_assert_lt(n, MAX_PODS);
+            snprintf(uid, sizeof(uid), "sim-%llu-%u",
+                     (unsigned long long)seq, i);
+            snprintf(name, sizeof(name), "%s-%u", j.id, i);
+            snprintf(pl[n].pod, sizeof(pl[n].pod), "%s", name);
+            schedule_online(pod, uid, name, j.queue, &pl[n++]);
+            free(pod);
+        }
+        seq++;
+    }
+    trace_reader_free(r);
+    return n;
+}
+
+/* The simulator's node for pod (from pods.csv), "" when it has none
+ * before the first job completes (the trace's jobs run 1,000,000 s; the
+ * online run has no completions, so later binds have no counterpart). */
+static void sim_node(const char *pods_csv, const char *pod, char *node,
+                     size_t cap)
+{
+    char want[200];
+    const char *p, *bind;
+
+    snprintf(want, sizeof(want), ",%.160s,", pod);
+    node[0] = '\0';
+    p = strstr(pods_csv, want);
+    if (!p)
+        return;
+    p += strlen(want);
+    bind = strchr(p, ',') + 1;
+    if (strcspn(bind, ".,") >= 7)   /* bind >= 1000000 s */
+        return;
+    snprintf(node, cap, "%.*s", (int)strcspn(p, ","), p);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text;
+    long n;
+
+    cr_assert(f, "no %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    rewind(f);
+    text = xcalloc(1, (size_t)n + 1);
+    cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return text;
+}
+
+static void online_equals_offline(const char *policy)
+{
+    static struct placed pl[MAX_PODS];
+    struct sim_opts o = {.cluster_path = CLUSTER, .trace_path = TRACE,
+                         .policy_path = policy, .quiet = true,
+                         .pick_extender = true};
+    struct sim_summary sum;
+    char err[512], path[160], node[64], *csv;
+    size_t n, placed = 0;
+
+    start_server(policy);
+    n = run_online(pl);
+    o.out_dir = srv_dir;
+    log_set_level("error");
+    cr_assert_eq(sim_run(&o, &sum, err, sizeof(err)), MU_OK, "%s", err);
+    snprintf(path, sizeof(path), "%s/pods.csv", srv_dir);
+    csv = slurp(path);
+    for (size_t i = 0; i < n; i++) {
+        sim_node(csv, pl[i].pod, node, sizeof(node));
+        cr_assert_str_eq(node, pl[i].node, "%s: pod %s on \"%s\" offline, "
+                         "\"%s\" online", policy, pl[i].pod, node,
+                         pl[i].node);
+        placed += node[0] != '\0';
+    }
+    /* The case must exercise both: placements and pods that do not fit. */
+    cr_assert_geq(placed, 20, "only %zu of %zu pods placed", placed, n);
+    cr_assert_lt(placed, n);
+    free(csv);
+}
+
+Test(sim_online, kube_default_places_like_the_service, .fini = cleanup,
+     .timeout = 60)
+{
+    online_equals_offline("policies/kube-default.json");
+}
+
+Test(sim_online, default_policy_places_like_the_service, .fini = cleanup,
+     .timeout = 60)
+{
+    online_equals_offline("policies/default.json");
+}
+
+Test(sim_online, gpu_binpack_places_like_the_service, .fini = cleanup,
+     .timeout = 60)
+{
+    online_equals_offline("policies/gpu-binpack.json");
+}
