@@ -600,7 +600,8 @@ static int job_seq_cmp(const void *a, const void *b)
 /* Jobs still pending or running at the end, in trace order. */
 static void report_unfinished(struct sim *s)
 {
-    qsort(s->live, s->nlive, sizeof(*s->live), job_seq_cmp);
+    if (s->nlive > 1)
+        qsort(s->live, s->nlive, sizeof(*s->live), job_seq_cmp);
     for (size_t i = 0; i < s->nlive; i++)
         simr_job(s, s->live[i]);
     s->sum.unfinished = s->nlive;

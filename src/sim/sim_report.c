@@ -316,7 +316,8 @@ static void dist(int64_t *v, size_t n, double *mean, double *p50,
 {
     double sum = 0;
 
-    qsort(v, n, sizeof(*v), i64_cmp);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), i64_cmp);
     for (size_t i = 0; i < n; i++)
         sum += (double)v[i];
     *mean = n ? sum / (double)n / 1000.0 : 0;

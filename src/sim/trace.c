@@ -580,6 +580,8 @@ static int u64_cmp(const void *a, const void *b)
 /* Sort the hashes; every entry equal to its predecessor is a duplicate. */
 static void find_dups(struct id_hash *ids, size_t n, struct trace_stats *st)
 {
+    if (n < 2)
+        return;   /* qsort must not see a NULL array */
     qsort(ids, n, sizeof(*ids), id_hash_cmp);
     for (size_t i = 1; i < n; i++) {
         if (ids[i].h != ids[i - 1].h)
@@ -588,7 +590,8 @@ static void find_dups(struct id_hash *ids, size_t n, struct trace_stats *st)
                                  (st->ndups + 1) * sizeof(uint64_t));
         st->dup_lines[st->ndups++] = ids[i].line;
     }
-    qsort(st->dup_lines, st->ndups, sizeof(uint64_t), u64_cmp);
+    if (st->ndups > 1)
+        qsort(st->dup_lines, st->ndups, sizeof(uint64_t), u64_cmp);
 }
 
 bool trace_stats_is_dup(const struct trace_stats *st, uint64_t line)
