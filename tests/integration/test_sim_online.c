@@ -3,7 +3,11 @@
  * kube-scheduler drives it: the best 0..10 score wins, ties to the smallest
  * node name) and through the simulator (--pick-extender), and every pod
  * must land on the same node, or stay unplaced in both. The server runs on
- * an ephemeral 127.0.0.1 port; only its PID is ever signalled. */
+ * an ephemeral 127.0.0.1 port; only its PID is ever signalled.
+ *
+ * Gangs are not compared yet: the service admits waiting gangs from its
+ * tick thread in real time, so which gang is admitted between two calls
+ * depends on timing the test does not control. */
 #include "common.h"
 #include "sim/sim.h"
 #include "sim/trace.h"
@@ -15,6 +19,7 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -74,15 +79,13 @@ static cJSON *post(const char *path, const char *body)
     return j;
 }
 
-static void start_server(const char *policy)
+static void start_server(const char *policy, const char *snapshot)
 {
     const char *bin = getenv("MUSTER_BIN");
     char portfile[128], logfile[128];
     FILE *f;
 
     cr_assert(bin, "MUSTER_BIN is not set (run through make test)");
-    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-online-XXXXXX");
-    cr_assert(mkdtemp(srv_dir));
     snprintf(portfile, sizeof(portfile), "%s/port", srv_dir);
     snprintf(logfile, sizeof(logfile), "%s/log", srv_dir);
     srv_pid = fork();
@@ -96,7 +99,7 @@ static void start_server(const char *policy)
             dup2(fd, STDERR_FILENO);
         }
         execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--port-file",
-              portfile, "--policy", policy, "--snapshot", CLUSTER,
+              portfile, "--policy", policy, "--snapshot", snapshot,
               "--log-level", "warn", (char *)NULL);
         _exit(127);
     }
@@ -111,7 +114,7 @@ static void start_server(const char *policy)
 static void cleanup(void)
 {
     const char *files[] = {"port", "log", "jobs.csv", "pods.csv",
-                           "timeline.csv", "summary.json"};
+                           "timeline.csv", "summary.json", "snap.json"};
     char path[160];
 
     if (srv_pid > 0) {
@@ -135,25 +138,84 @@ static char *node_names(void)
 /* The Pod the simulator builds for pod i of job j (sim.c pod_build). */
 static char *pod_json(const struct trace_job *j, uint64_t seq, uint32_t i)
 {
-    return xasprintf("{\"metadata\":{\"name\":\"%s-%u\",\"namespace\":\"%s\","
-                     "\"uid\":\"sim-%llu-%u\"},\"spec\":{\"containers\":[{"
+    char gang[256] = "";
+
+    if (j->min_member > 1)
+        snprintf(gang, sizeof(gang), ",\"labels\":{\"scheduling.x-k8s.io/"
+                 "pod-group\":\"%s\"},\"annotations\":{\"muster.dev/"
+                 "min-member\":\"%u\"}", j->id, j->min_member);
+    return xasprintf("{\"kind\":\"Pod\",\"apiVersion\":\"v1\","
+                     "\"metadata\":{\"name\":\"%s-%u\",\"namespace\":\"%s\","
+                     "\"uid\":\"sim-%llu-%u\"%s},\"spec\":{\"containers\":[{"
                      "\"name\":\"c\",\"resources\":{\"requests\":{\"cpu\":"
                      "\"%lldm\",\"memory\":\"%lld\",\"nvidia.com/gpu\":"
                      "\"%lld\"}}}]},\"status\":{\"phase\":\"Pending\"}}",
-                     j->id, i, j->queue, (unsigned long long)seq, i,
+                     j->id, i, j->queue, (unsigned long long)seq, i, gang,
                      (long long)j->cpu_milli, (long long)j->memory,
                      (long long)j->gpus_per_pod);
 }
 
+/* A /bind call on its own thread: kube-scheduler binds asynchronously,
+ * and a gang member's bind is held until the last member's arrives. */
+struct bind_call {
+    char body[512];
+    char name[160];
+    pthread_t th;
+    char err[256];
+};
+
+static void *bind_main(void *arg)
+{
+    struct bind_call *b = arg;
+    cJSON *br = post("/bind", b->body), *e = cJSON_GetObjectItem(br, "Error");
+
+    snprintf(b->err, sizeof(b->err), "%s",
+             e && e->valuestring ? e->valuestring : "");
+    cJSON_Delete(br);
+    return NULL;
+}
+
+static void bind_join(struct bind_call *b)
+{
+    pthread_join(b->th, NULL);
+    cr_assert_str_eq(b->err, "", "bind %s: %s", b->name, b->err);
+}
+
+/* The best node from /prioritize over the feasible list (ties: the
+ * smallest name). */
+static void pick(const char *pod, cJSON *feasible, char *node, size_t cap)
+{
+    char *fn = cJSON_PrintUnformatted(feasible);
+    char *body = xasprintf("{\"Pod\":%s,\"Nodes\":null,\"NodeNames\":%s}",
+                           pod, fn);
+    cJSON *pr = post("/prioritize", body), *it;
+    int best = -1;
+
+    node[0] = '\0';
+    cJSON_ArrayForEach(it, pr) {
+        const char *host = cJSON_GetObjectItem(it, "Host")->valuestring;
+        int sc = cJSON_GetObjectItem(it, "Score")->valueint;
+
+        if (sc > best || (sc == best && strcmp(host, node) < 0)) {
+            best = sc;
+            snprintf(node, cap, "%s", host);
+        }
+    }
+    cJSON_Delete(pr);
+    free(body);
+    free(fn);
+}
+
 /* kube-scheduler's cycle for one pod: filter, prioritize the feasible
- * nodes, pick the best (ties: smallest name), bind. */
-static void schedule_online(const char *pod, const char *uid,
+ * nodes, pick, bind (on a thread, left running: the caller joins). RET
+ * whether a bind was started. */
+static bool schedule_online(const char *pod, const char *uid,
                             const char *name, const char *ns,
-                            struct placed *out)
+                            struct placed *out, struct bind_call *b)
 {
     char *names = node_names(), *body;
-    cJSON *fr, *pr, *br, *feasible, *it;
-    int best = -1;
+    cJSON *fr, *feasible;
+    bool bound = false;
 
     body = xasprintf("{\"Pod\":%s,\"Nodes\":null,\"NodeNames\":%s}", pod,
                      names);
@@ -161,51 +223,37 @@ static void schedule_online(const char *pod, const char *uid,
     free(body);
     feasible = cJSON_GetObjectItem(fr, "NodeNames");
     out->node[0] = '\0';
-
     if (cJSON_GetArraySize(feasible) > 0) {
-        char *fn = cJSON_PrintUnformatted(feasible);
-
-        body = xasprintf("{\"Pod\":%s,\"Nodes\":null,\"NodeNames\":%s}", pod,
-                         fn);
-        pr = post("/prioritize", body);
-        cJSON_ArrayForEach(it, pr) {
-            const char *host = cJSON_GetObjectItem(it, "Host")->valuestring;
-            int sc = cJSON_GetObjectItem(it, "Score")->valueint;
-
-            if (sc > best || (sc == best && strcmp(host, out->node) < 0)) {
-                best = sc;
-                snprintf(out->node, sizeof(out->node), "%s", host);
-            }
-        }
-        cJSON_Delete(pr);
-        free(body);
-        free(fn);
-        body = xasprintf("{\"PodName\":\"%s\",\"PodNamespace\":\"%s\","
-                         "\"PodUID\":\"%s\",\"Node\":\"%s\"}", name, ns, uid,
-                         out->node);
-        br = post("/bind", body);
-        it = cJSON_GetObjectItem(br, "Error");
-        cr_assert(!it || !it->valuestring || !it->valuestring[0],
-                  "bind %s: %s", name, it->valuestring);
-        cJSON_Delete(br);
-        free(body);
+        pick(pod, feasible, out->node, sizeof(out->node));
+        snprintf(b->body, sizeof(b->body), "{\"PodName\":\"%s\","
+                 "\"PodNamespace\":\"%s\",\"PodUID\":\"%s\",\"Node\":"
+                 "\"%s\"}", name, ns, uid, out->node);
+        snprintf(b->name, sizeof(b->name), "%s", name);
+        cr_assert_eq(pthread_create(&b->th, NULL, bind_main, b), 0);
+        bound = true;
     }
     cJSON_Delete(fr);
     free(names);
+    return bound;
 }
 
 /* Every pod of the trace, in the simulator's queue order (one priority,
- * increasing submit times: trace order, then pod index). */
-static size_t run_online(struct placed *pl)
+ * increasing submit times: trace order, then pod index). A job's binds
+ * are joined after its last pod: a gang's are held until then. */
+static size_t run_online(const char *trace, struct placed *pl)
 {
+    static struct bind_call calls[64];
     struct trace_reader *r;
     struct trace_job j;
     char err[256], uid[64], name[160];
     uint64_t seq = 0;
     size_t n = 0;
 
-    cr_assert_eq(trace_open(TRACE, &r, err, sizeof(err)), MU_OK, "%s", err);
+    cr_assert_eq(trace_open(trace, &r, err, sizeof(err)), MU_OK, "%s", err);
     while (trace_next(r, &j, err, sizeof(err)) == MU_OK) {
+        size_t nb = 0;
+
+        cr_assert_leq(j.num_pods, 64);
         for (uint32_t i = 0; i < j.num_pods; i++) {
             char *pod = pod_json(&j, seq, i);
 
@@ -214,13 +262,62 @@ static size_t run_online(struct placed *pl)
                      (unsigned long long)seq, i);
             snprintf(name, sizeof(name), "%s-%u", j.id, i);
             snprintf(pl[n].pod, sizeof(pl[n].pod), "%s", name);
-            schedule_online(pod, uid, name, j.queue, &pl[n++]);
+            if (schedule_online(pod, uid, name, j.queue, &pl[n++],
+                                &calls[nb]))
+                nb++;
+            /* A pod outside a gang is bound before the next is tried. */
+            if (j.min_member <= 1 && nb)
+                bind_join(&calls[--nb]);
+            free(pod);
+        }
+        while (nb)
+            bind_join(&calls[--nb]);
+        seq++;
+    }
+    trace_reader_free(r);
+    return n;
+}
+
+/* The cluster file plus every trace pod, pending: a real cluster has the
+ * pods before kube-scheduler sees them (gangs count their members). */
+static void write_snapshot(const char *trace, const char *path)
+{
+    char *text = NULL, err[256];
+    struct trace_reader *r;
+    struct trace_job j;
+    cJSON *root, *items;
+    uint64_t seq = 0;
+    FILE *f = fopen(CLUSTER, "r");
+    long len;
+
+    cr_assert(f);
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    rewind(f);
+    text = xcalloc(1, (size_t)len + 1);
+    cr_assert_eq(fread(text, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    root = cJSON_Parse(text);
+    free(text);
+    items = cJSON_GetObjectItem(root, "items");
+    cr_assert_eq(trace_open(trace, &r, err, sizeof(err)), MU_OK, "%s", err);
+    while (trace_next(r, &j, err, sizeof(err)) == MU_OK) {
+        for (uint32_t i = 0; i < j.num_pods; i++) {
+            char *pod = pod_json(&j, seq, i);
+
+            cJSON_AddItemToArray(items, cJSON_Parse(pod));
             free(pod);
         }
         seq++;
     }
     trace_reader_free(r);
-    return n;
+    text = cJSON_Print(root);
+    f = fopen(path, "w");
+    cr_assert(f);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    cJSON_Delete(root);
 }
 
 /* The simulator's node for pod (from pods.csv), "" when it has none
@@ -260,18 +357,22 @@ static char *slurp(const char *path)
     return text;
 }
 
-static void online_equals_offline(const char *policy)
+static void online_equals_offline(const char *policy, const char *trace)
 {
     static struct placed pl[MAX_PODS];
-    struct sim_opts o = {.cluster_path = CLUSTER, .trace_path = TRACE,
+    struct sim_opts o = {.cluster_path = CLUSTER, .trace_path = trace,
                          .policy_path = policy, .quiet = true,
                          .pick_extender = true};
     struct sim_summary sum;
     char err[512], path[160], node[64], *csv;
     size_t n, placed = 0;
 
-    start_server(policy);
-    n = run_online(pl);
+    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-online-XXXXXX");
+    cr_assert(mkdtemp(srv_dir));
+    snprintf(path, sizeof(path), "%s/snap.json", srv_dir);
+    write_snapshot(trace, path);
+    start_server(policy, path);
+    n = run_online(trace, pl);
     o.out_dir = srv_dir;
     log_set_level("error");
     cr_assert_eq(sim_run(&o, &sum, err, sizeof(err)), MU_OK, "%s", err);
@@ -293,17 +394,18 @@ static void online_equals_offline(const char *policy)
 Test(sim_online, kube_default_places_like_the_service, .fini = cleanup,
      .timeout = 60)
 {
-    online_equals_offline("policies/kube-default.json");
+    online_equals_offline("policies/kube-default.json", TRACE);
 }
 
 Test(sim_online, default_policy_places_like_the_service, .fini = cleanup,
      .timeout = 60)
 {
-    online_equals_offline("policies/default.json");
+    online_equals_offline("policies/default.json", TRACE);
 }
 
 Test(sim_online, gpu_binpack_places_like_the_service, .fini = cleanup,
      .timeout = 60)
 {
-    online_equals_offline("policies/gpu-binpack.json");
+    online_equals_offline("policies/gpu-binpack.json", TRACE);
 }
+
