@@ -4,6 +4,7 @@
 #include "common.h"
 #include "cmd.h"
 #include "cache/snapshot.h"
+#include "http/record.h"
 #include "http/gang_svc.h"
 #include "http/http.h"
 #include "kube/kube.h"
@@ -22,8 +23,9 @@
 struct serve_opts {
     const char *listen, *policy, *snapshot, *kubeconfig, *api_server;
     const char *token_file, *port_file, *log_level, *max_body, *threads;
-    const char *assume_ttl, *watch_timeout;
+    const char *assume_ttl, *watch_timeout, *record, *record_max;
     bool debug_endpoints;
+    int64_t record_max_bytes;
     /* parsed by check_opts */
     int64_t assume_ttl_ms;
     long watch_timeout_s;
@@ -53,7 +55,12 @@ static const char usage_text[] =
     "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
     "  --max-body SIZE        largest request body (default 64Mi)\n"
     "  --threads N            HTTP worker threads (default: CPU cores)\n"
-    "  --debug-endpoints      also serve GET /debug/cache\n";
+    "  --debug-endpoints      also serve GET /debug/cache\n"
+    "  --record FILE          append every callback (verb, request,\n"
+    "                         response, time) to FILE as JSON lines, for\n"
+    "                         `muster replay`\n"
+    "  --record-max SIZE      rotate FILE to FILE.1 past SIZE (default "
+    "100Mi)\n";
 
 struct flag {
     const char *name;
@@ -70,6 +77,7 @@ static const struct flag flags[] = {
     F_STR("--port-file", port_file), F_STR("--log-level", log_level),
     F_STR("--max-body", max_body),   F_STR("--threads", threads),
     F_STR("--assume-ttl", assume_ttl), F_STR("--watch-timeout", watch_timeout),
+    F_STR("--record", record),       F_STR("--record-max", record_max),
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
 };
 
@@ -232,6 +240,15 @@ static int check_opts(struct serve_opts *o, struct http_opts *h)
         h->threads = (unsigned)threads;
     }
     h->debug_endpoints = o->debug_endpoints;
+    o->record_max_bytes = RECORD_DEFAULT_MAX;
+    if (o->record_max &&
+        (quantity_parse(o->record_max, strlen(o->record_max), 0,
+                        &o->record_max_bytes) ||
+         o->record_max_bytes < 4096))
+        return usage_error("--record-max '%s': expected a size of at least "
+                           "4Ki (e.g. 100Mi)", o->record_max);
+    if (o->record_max && !o->record)
+        return usage_error("%s", "--record-max goes with --record");
     return parse_listen(o->listen ? o->listen : "127.0.0.1:8888", h);
 }
 
@@ -244,6 +261,7 @@ struct serve {
     struct ext_service ext;
     struct gang_svc gangs;
     struct http_server http;
+    struct recorder *rec;        /* --record */
     const char *source;          /* for the startup log line */
 };
 
@@ -323,6 +341,8 @@ static void serve_fini(struct serve *sv)
         nanosleep(&ts, NULL);   /* let MHD send those answers */
     }
     http_server_stop(&sv->http);
+    record_free(sv->rec);
+    sv->rec = NULL;
     gang_table_free(sv->ext.gangs);
     sv->ext.gangs = NULL;
     kube_stop(sv->kube);
@@ -356,6 +376,12 @@ static int serve_run(const struct serve_opts *o, struct http_opts *h,
         fprintf(stderr, "muster serve: cannot start the gang thread\n");
         return 1;
     }
+    if (o->record && record_open(o->record, o->record_max_bytes, &sv->rec,
+                                 err, sizeof(err))) {
+        fprintf(stderr, "muster serve: --record %s\n", err);
+        return 1;
+    }
+    h->record = sv->rec;
     if (http_server_start(&sv->http, h, &sv->ext, &sv->metrics, err,
                           sizeof(err))) {
         fprintf(stderr, "muster serve: --listen %s: %s\n",

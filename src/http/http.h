@@ -24,6 +24,7 @@ struct http_opts {
     size_t max_body;             /* bytes; larger bodies get 413 */
     unsigned threads;            /* MHD thread pool size */
     bool debug_endpoints;        /* GET /debug/cache */
+    struct recorder *record;     /* --record, borrowed; NULL: off */
 };
 
 struct http_server {

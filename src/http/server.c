@@ -3,6 +3,7 @@
  * Content-Length up front too), answer, time, count and log. */
 #include "common.h"
 #include "http/http.h"
+#include "http/record.h"
 #include "http/ext_int.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -163,6 +164,9 @@ static enum MHD_Result answer_held_reply(struct http_server *srv,
     if (srv->metrics)
         metrics_observe(srv->metrics, EXT_BIND, ns, call.failed);
     log_call(EXT_BIND, &call, ns);
+    record_call(srv->opts.record, ext_verb_name(EXT_BIND), req->held_status,
+                req->body.data, req->body.len, req->held_out.data,
+                req->held_out.len);
     return send_reply(conn, req->held_status, "application/json", NULL,
                       &req->held_out);
 }
@@ -213,6 +217,8 @@ static enum MHD_Result answer_verb(struct http_server *srv,
     if (srv->metrics)
         metrics_observe(srv->metrics, v, ns, call.failed);
     log_call(v, &call, ns);
+    record_call(srv->opts.record, ext_verb_name(v), call.status,
+                call.body, call.len, out.data, out.len);
     return send_reply(conn, call.status, "application/json", NULL, &out);
 }
 
