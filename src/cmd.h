@@ -9,5 +9,6 @@ int cmd_serve(int argc, char **argv);    /* src/http/cmd_serve.c */
 int cmd_gen_cluster(int argc, char **argv); /* src/sim/cmd_gen_cluster.c */
 int cmd_simulate(int argc, char **argv);  /* src/sim/cmd_simulate.c */
 int cmd_trace(int argc, char **argv);     /* src/sim/cmd_trace.c */
+int cmd_replay(int argc, char **argv);    /* src/sim/cmd_replay.c */
 
 #endif

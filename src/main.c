@@ -17,6 +17,8 @@ static const struct command commands[] = {
      "replay a job trace over a cluster in virtual time"},
     {"trace", cmd_trace,
      "trace import --format itp|alibaba-openb IN: convert a public trace"},
+    {"replay", cmd_replay,
+     "re-run callbacks recorded by serve --record against another policy"},
 };
 
 static void usage(FILE *out)

@@ -10,6 +10,7 @@
  * depends on timing the test does not control. */
 #include "common.h"
 #include "sim/sim.h"
+#include "sim/replay.h"
 #include "sim/trace.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -79,7 +80,8 @@ static cJSON *post(const char *path, const char *body)
     return j;
 }
 
-static void start_server(const char *policy, const char *snapshot)
+static void start_server(const char *policy, const char *snapshot,
+                         const char *record)
 {
     const char *bin = getenv("MUSTER_BIN");
     char portfile[128], logfile[128];
@@ -100,7 +102,8 @@ static void start_server(const char *policy, const char *snapshot)
         }
         execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--port-file",
               portfile, "--policy", policy, "--snapshot", snapshot,
-              "--log-level", "warn", (char *)NULL);
+              "--log-level", "warn", record ? "--record" : (char *)NULL,
+              record, (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 400 && access(portfile, R_OK) != 0; i++)
@@ -114,7 +117,8 @@ static void start_server(const char *policy, const char *snapshot)
 static void cleanup(void)
 {
     const char *files[] = {"port", "log", "jobs.csv", "pods.csv",
-                           "timeline.csv", "summary.json", "snap.json"};
+                           "timeline.csv", "summary.json", "snap.json",
+                           "rec.jsonl"};
     char path[160];
 
     if (srv_pid > 0) {
@@ -371,7 +375,7 @@ static void online_equals_offline(const char *policy, const char *trace)
     cr_assert(mkdtemp(srv_dir));
     snprintf(path, sizeof(path), "%s/snap.json", srv_dir);
     write_snapshot(trace, path);
-    start_server(policy, path);
+    start_server(policy, path, NULL);
     n = run_online(trace, pl);
     o.out_dir = srv_dir;
     log_set_level("error");
@@ -409,3 +413,39 @@ Test(sim_online, gpu_binpack_places_like_the_service, .fini = cleanup,
     online_equals_offline("policies/gpu-binpack.json", TRACE);
 }
 
+
+/* Replay what serve recorded: against its own policy nothing differs;
+ * against another, the report names the pods that would move. */
+Test(sim_online, replay_of_a_recording_reports_what_another_policy_changes,
+     .fini = cleanup, .timeout = 60)
+{
+    static struct placed pl[MAX_PODS];
+    struct replay_stats st;
+    char snap[160], rec[160], err[512], *text = NULL;
+    size_t len = 0, n;
+    FILE *out;
+
+    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-online-XXXXXX");
+    cr_assert(mkdtemp(srv_dir));
+    snprintf(snap, sizeof(snap), "%s/snap.json", srv_dir);
+    snprintf(rec, sizeof(rec), "%s/rec.jsonl", srv_dir);
+    write_snapshot(TRACE, snap);
+    start_server("policies/kube-default.json", snap, rec);
+    n = run_online(TRACE, pl);
+    log_set_level("error");
+    out = open_memstream(&text, &len);
+    cr_assert_eq(replay_run(rec, "policies/kube-default.json", snap, out,
+                            &st, err, sizeof(err)), MU_OK, "%s", err);
+    fclose(out);
+    cr_assert_eq(st.pods, n, "%s", text);
+    cr_assert_eq(st.moved, 0, "%s", text);
+    cr_assert_eq(st.filtered_differently, 0, "%s", text);
+    free(text);
+    out = open_memstream(&text, &len);
+    cr_assert_eq(replay_run(rec, "policies/gpu-binpack.json", snap, out, &st,
+                            err, sizeof(err)), MU_OK, "%s", err);
+    fclose(out);
+    cr_assert_gt(st.moved, 0, "%s", text);
+    cr_assert(strstr(text, ": node before n-"), "%s", text);
+    free(text);
+}
