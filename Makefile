@@ -4,7 +4,8 @@
 #   make run        build, then serve the embedded demo cluster on 127.0.0.1:8888
 #   make test       install missing Debian packages, build, run every test
 #   make asan       build with ASan+UBSan into build-asan/ and run the tests
-#   make bench      service latency benchmark (bench/)
+#   make bench      service latency benchmark (bench/), then bench-sim
+#   make bench-sim  simulator throughput: 100,000 jobs on 1,000 nodes
 #   make style      check formatting with clang-format
 
 CC       ?= cc
@@ -38,7 +39,7 @@ FAKE_BIN  := $(BUILD)/fake-apiserver
 # Criterion runs tests in parallel workers; keep it to the machine's cores.
 CRITERION_FLAGS ?= --jobs 2
 
-.PHONY: all run test test-build check-deps asan bench bench-build style clean
+.PHONY: all run test test-build check-deps asan bench bench-build bench-sim style clean
 
 all: muster
 
@@ -83,6 +84,11 @@ bench-build: muster $(BENCH_BINS)
 # prints one markdown table and writes it to bench/out/latest.md.
 bench: bench-build
 	BUILD=$(BUILD) bench/run.sh
+	bench/sim.sh
+
+# bench/sim.sh: `muster simulate` throughput, 100,000 jobs on 1,000 nodes.
+bench-sim: muster
+	bench/sim.sh
 
 run: muster
 	@echo "muster: serving the embedded demo cluster (examples/cluster.json) on http://127.0.0.1:8888"

@@ -7,5 +7,8 @@
 int cmd_policy(int argc, char **argv);   /* src/policy/cmd_policy.c */
 int cmd_serve(int argc, char **argv);    /* src/http/cmd_serve.c */
 int cmd_gen_cluster(int argc, char **argv); /* src/sim/cmd_gen_cluster.c */
+int cmd_simulate(int argc, char **argv);  /* src/sim/cmd_simulate.c */
+int cmd_trace(int argc, char **argv);     /* src/sim/cmd_trace.c */
+int cmd_replay(int argc, char **argv);    /* src/sim/cmd_replay.c */
 
 #endif

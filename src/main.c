@@ -13,6 +13,12 @@ static const struct command commands[] = {
     {"policy", cmd_policy, "policy check FILE: validate and print a policy"},
     {"gen-cluster", cmd_gen_cluster,
      "print a synthetic cluster (kubectl get nodes -o json form)"},
+    {"simulate", cmd_simulate,
+     "replay a job trace over a cluster in virtual time"},
+    {"trace", cmd_trace,
+     "trace import --format itp|alibaba-openb IN: convert a public trace"},
+    {"replay", cmd_replay,
+     "re-run callbacks recorded by serve --record against another policy"},
 };
 
 static void usage(FILE *out)

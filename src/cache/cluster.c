@@ -2,6 +2,7 @@
  * and by namespace/name, the rwlock, and the canonical JSON dump. */
 #include "common.h"
 #include "cache/cluster.h"
+#include "cache/podgroup.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
@@ -42,6 +43,7 @@ struct cluster *cluster_new(void)
     strmap_init(&c->nodes);
     strmap_init(&c->pods);
     strmap_init(&c->pods_by_key);
+    strmap_init(&c->podgroups);
     return c;
 }
 
@@ -63,6 +65,8 @@ static void cluster_contents_fini(struct cluster *c)
     strmap_fini(&c->nodes);
     strmap_fini(&c->pods);
     strmap_fini(&c->pods_by_key);
+    cluster_podgroups_clear(c);
+    strmap_fini(&c->podgroups);
     c->nnodes = 0;
 }
 
@@ -258,12 +262,14 @@ void cluster_replace(struct cluster *c, struct cluster *fresh)
     c->nodes = fresh->nodes;
     c->pods = fresh->pods;
     c->pods_by_key = fresh->pods_by_key;
+    c->podgroups = fresh->podgroups;
     c->nnodes = fresh->nnodes;
     c->synced = fresh->synced;
     c->generation = tmp.generation + 1;
     fresh->nodes = tmp.nodes;
     fresh->pods = tmp.pods;
     fresh->pods_by_key = tmp.pods_by_key;
+    fresh->podgroups = tmp.podgroups;
     fresh->nnodes = tmp.nnodes;
     cluster_free(fresh);
 }

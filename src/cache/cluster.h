@@ -31,6 +31,8 @@ struct cluster {
     struct strmap nodes;       /* name -> struct node_slot (private) */
     struct strmap pods;        /* uid -> struct pod */
     struct strmap pods_by_key; /* "ns/name" -> struct pod */
+    struct strmap podgroups;   /* "ns/name" -> struct podgroup
+                                  (src/cache/podgroup.h) */
     size_t nnodes;             /* slots that hold a node */
     uint64_t generation;       /* bumped by every change */
     bool synced;               /* initial lists applied (always true for

@@ -3,6 +3,7 @@
 #include "common.h"
 #include "cache/snapshot.h"
 #include "cache/decode.h"
+#include "cache/podgroup.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -199,6 +200,34 @@ static int snap_pod(struct snap_parse *sp, const char *b, const char *e,
     return MU_OK;
 }
 
+/* A scheduling.x-k8s.io PodGroup (gang settings); a second one with the
+ * same namespace/name is an error. */
+static int snap_podgroup(struct snap_parse *sp, const char *b, const char *e,
+                         size_t idx)
+{
+    struct podgroup *pg = NULL;
+    struct jscan js;
+    int rc;
+
+    js_init(&js, b, (size_t)(e - b));
+    rc = podgroup_decode(&js, &pg);
+    if (!rc && js_end(&js))
+        rc = MU_EINVAL;
+    if (rc) {
+        podgroup_free(pg);
+        return snap_fail(sp, rc, "items[%zu] (PodGroup): %s", idx,
+                         js_error(&js));
+    }
+    if (cluster_podgroup_get(sp->c, pg->key, strlen(pg->key))) {
+        rc = snap_fail(sp, MU_EINVAL, "items[%zu] (PodGroup %s): duplicate "
+                       "PodGroup", idx, pg->key);
+        podgroup_free(pg);
+        return rc;
+    }
+    cluster_podgroup_put(sp->c, pg);
+    return MU_OK;
+}
+
 /* One element of items: route it by kind. */
 static int snap_item(struct snap_parse *sp, const char *b, const char *e,
                      size_t idx)
@@ -212,6 +241,8 @@ static int snap_item(struct snap_parse *sp, const char *b, const char *e,
     if (sp->kind == LIST_ANY) {
         if (!kind[0])
             return snap_fail(sp, MU_EINVAL, "items[%zu]: no kind", idx);
+        if (strcmp(kind, "PodGroup") == 0)
+            return snap_podgroup(sp, b, e, idx);
         if (!is_node && !is_pod) {
             sp->skipped++;
             return MU_OK;

@@ -27,6 +27,21 @@ static void strip_percent(char *s)
     *w = '\0';
 }
 
+static _Thread_local bool filter_quiet;
+
+bool filter_set_quiet(bool quiet)
+{
+    bool was = filter_quiet;
+
+    filter_quiet = quiet;
+    return was;
+}
+
+bool filter_is_quiet(void)
+{
+    return filter_quiet;
+}
+
 int filter_fail(struct filter_status *st, enum filter_verdict v,
                 const char *code, const char *fmt, ...)
 {
@@ -35,6 +50,10 @@ int filter_fail(struct filter_status *st, enum filter_verdict v,
     MU_ASSERT(v == FILTER_FAIL || v == FILTER_FAIL_UNRESOLVABLE);
     st->verdict = v;
     st->code = code;
+    if (filter_quiet) {
+        st->reason[0] = '\0';
+        return MU_OK;
+    }
     va_start(ap, fmt);
     /* Truncation is acceptable: the text stays the same for the same
      * cause, which is all kube-scheduler's aggregation needs. */

@@ -50,6 +50,14 @@ struct filter_plugin {
 int filter_pass(struct filter_status *st);
 int filter_fail(struct filter_status *st, enum filter_verdict v,
                 const char *code, const char *fmt, ...) MU_PRINTF(4, 5);
+/* Verdicts only, on the calling thread: filter_fail stops formatting
+ * reasons (they are left ""). For callers that never show them, such as
+ * the simulator, where formatting would be most of the cost. Off by
+ * default; RET the previous setting. */
+bool filter_set_quiet(bool quiet);
+/* Is the calling thread in verdicts-only mode (plugins that build a
+ * reason piecewise skip that)? */
+bool filter_is_quiet(void);
 /* Does one of the pod's tolerations tolerate the taint? A toleration
  * matches when its effect is empty or equal and either it is Exists with an
  * empty key (every taint), or the keys are equal and it is Exists or its

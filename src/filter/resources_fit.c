@@ -105,6 +105,10 @@ static void add_reason(char *dst, size_t cap, size_t *len, int id)
     size_t room = *len < cap ? cap - *len : 0;
     int n;
 
+    if (filter_is_quiet()) {   /* only "failed" matters: no text */
+        *len += 1;
+        return;
+    }
     if (id == RES_PODS)
         n = snprintf(dst + *len, room, "%sToo many pods", *len ? ", " : "");
     else

@@ -4,9 +4,12 @@
 #include "common.h"
 #include "cmd.h"
 #include "cache/snapshot.h"
+#include "http/record.h"
+#include "http/gang_svc.h"
 #include "http/http.h"
 #include "kube/kube.h"
 #include "policy/policy.h"
+#include "queue/gang.h"
 #include "util/log.h"
 #include "util/quantity.h"
 
@@ -14,13 +17,15 @@
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 struct serve_opts {
     const char *listen, *policy, *snapshot, *kubeconfig, *api_server;
     const char *token_file, *port_file, *log_level, *max_body, *threads;
-    const char *assume_ttl, *watch_timeout;
+    const char *assume_ttl, *watch_timeout, *record, *record_max;
     bool debug_endpoints;
+    int64_t record_max_bytes;
     /* parsed by check_opts */
     int64_t assume_ttl_ms;
     long watch_timeout_s;
@@ -30,7 +35,7 @@ static const char usage_text[] =
     "usage: muster serve --policy FILE [options]\n"
     "\n"
     "Answer kube-scheduler's extender callbacks (POST /filter, /prioritize,\n"
-    "/preempt, /bind) and GET /healthz, /readyz, /metrics.\n"
+    "/preempt, /bind) and GET /healthz, /readyz, /metrics, /debug/gangs.\n"
     "\n"
     "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8888;\n"
     "                         port 0 picks a free port, see --port-file)\n"
@@ -50,7 +55,12 @@ static const char usage_text[] =
     "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
     "  --max-body SIZE        largest request body (default 64Mi)\n"
     "  --threads N            HTTP worker threads (default: CPU cores)\n"
-    "  --debug-endpoints      also serve GET /debug/cache\n";
+    "  --debug-endpoints      also serve GET /debug/cache\n"
+    "  --record FILE          append every callback (verb, request,\n"
+    "                         response, time) to FILE as JSON lines, for\n"
+    "                         `muster replay`\n"
+    "  --record-max SIZE      rotate FILE to FILE.1 past SIZE (default "
+    "100Mi)\n";
 
 struct flag {
     const char *name;
@@ -67,6 +77,7 @@ static const struct flag flags[] = {
     F_STR("--port-file", port_file), F_STR("--log-level", log_level),
     F_STR("--max-body", max_body),   F_STR("--threads", threads),
     F_STR("--assume-ttl", assume_ttl), F_STR("--watch-timeout", watch_timeout),
+    F_STR("--record", record),       F_STR("--record-max", record_max),
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
 };
 
@@ -229,6 +240,15 @@ static int check_opts(struct serve_opts *o, struct http_opts *h)
         h->threads = (unsigned)threads;
     }
     h->debug_endpoints = o->debug_endpoints;
+    o->record_max_bytes = RECORD_DEFAULT_MAX;
+    if (o->record_max &&
+        (quantity_parse(o->record_max, strlen(o->record_max), 0,
+                        &o->record_max_bytes) ||
+         o->record_max_bytes < 4096))
+        return usage_error("--record-max '%s': expected a size of at least "
+                           "4Ki (e.g. 100Mi)", o->record_max);
+    if (o->record_max && !o->record)
+        return usage_error("%s", "--record-max goes with --record");
     return parse_listen(o->listen ? o->listen : "127.0.0.1:8888", h);
 }
 
@@ -239,7 +259,9 @@ struct serve {
     struct kube *kube;
     struct metrics metrics;
     struct ext_service ext;
+    struct gang_svc gangs;
     struct http_server http;
+    struct recorder *rec;        /* --record */
     const char *source;          /* for the startup log line */
 };
 
@@ -311,7 +333,18 @@ static int write_port_file(const char *path, uint16_t port)
 
 static void serve_fini(struct serve *sv)
 {
+    /* held binds are answered first: MHD cannot stop with suspended
+     * connections */
+    if (gang_svc_stop(&sv->gangs) > 0) {
+        struct timespec ts = {0, 200 * 1000000L};
+
+        nanosleep(&ts, NULL);   /* let MHD send those answers */
+    }
     http_server_stop(&sv->http);
+    record_free(sv->rec);
+    sv->rec = NULL;
+    gang_table_free(sv->ext.gangs);
+    sv->ext.gangs = NULL;
     kube_stop(sv->kube);
     if (sv->ext.magic)
         ext_service_fini(&sv->ext);
@@ -339,6 +372,16 @@ static int serve_run(const struct serve_opts *o, struct http_opts *h,
     ext_service_init(&sv->ext, sv->cluster, sv->policy, sv->kube,
                      &sv->metrics);
     sv->ext.assume_ttl_ms = o->assume_ttl_ms;
+    if (gang_svc_start(&sv->gangs, &sv->ext)) {
+        fprintf(stderr, "muster serve: cannot start the gang thread\n");
+        return 1;
+    }
+    if (o->record && record_open(o->record, o->record_max_bytes, &sv->rec,
+                                 err, sizeof(err))) {
+        fprintf(stderr, "muster serve: --record %s\n", err);
+        return 1;
+    }
+    h->record = sv->rec;
     if (http_server_start(&sv->http, h, &sv->ext, &sv->metrics, err,
                           sizeof(err))) {
         fprintf(stderr, "muster serve: --listen %s: %s\n",

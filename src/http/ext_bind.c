@@ -7,7 +7,9 @@
  * the node it is on succeeds. */
 #include "common.h"
 #include "http/ext_int.h"
+#include "http/gang_svc.h"
 #include "kube/kube.h"
+#include "queue/gang.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -165,6 +167,105 @@ static int bind_kube(struct ext_service *s, const struct bind_args *a,
     return MU_OK;
 }
 
+/* Post one binding of a released gang; RET its outcome with err set. */
+static int bind_post(struct ext_service *s, const struct gang_binding *b,
+                     char *err, size_t errlen)
+{
+    struct bind_args a = {.name = b->name, .ns = b->ns, .uid = b->uid,
+                          .node = b->node};
+
+    return s->kube ? bind_kube(s, &a, err, errlen)
+                   : bind_cache(s, &a, 0, err, errlen);
+}
+
+/* A gang's last member reached bind: post every held member's Binding,
+ * then answer each call (this one through *rc and err, the others through
+ * answer_held). */
+static int bind_release(struct ext_service *s, struct ext_call *call,
+                        struct gang_release *rel, char *err, size_t errlen)
+{
+    int own = MU_OK;
+
+    for (size_t i = 0; i < rel->n; i++) {
+        const struct gang_binding *b = &rel->b[i];
+        char msg[EXT_ERR_MAX] = "";
+        int rc = bind_post(s, b, msg, sizeof(msg));
+        struct buf out;
+
+        gang_bind_result(s->gangs, rel->gang, b->uid, b->node, rc == MU_OK,
+                         ext_now_ms());
+        if (b->ticket == call->ticket) {
+            own = rc;
+            snprintf(err, errlen, "%s", msg);
+            continue;
+        }
+        buf_init(&out, BUF_UNLIMITED);
+        if (rc) {
+            buf_adds(&out, "{\"Error\":");
+            ext_put_text(&out, msg, strlen(msg));
+            buf_addc(&out, '}');
+        } else {
+            buf_adds(&out, "{\"Error\":\"\"}");
+        }
+        s->answer_held(b->ticket, 200, &out);
+    }
+    return own;
+}
+
+/* Gang members: hold the call until the gang is complete (gang.h).
+ * RET MU_OK with *done false: not held, bind it as usual; otherwise *done
+ * and the outcome (call->held set for a held call). */
+static int bind_gang(struct ext_service *s, const struct bind_args *a,
+                     struct ext_call *call, bool *done, char *err,
+                     size_t errlen)
+{
+    struct gang_release rel;
+    enum gang_bind_verdict v;
+    int rc = MU_OK;
+
+    *done = true;
+    if (!call->ticket || !s->answer_held) {
+        *done = false;
+        return MU_OK;
+    }
+    cluster_rdlock(s->cluster);
+    v = gang_bind(s->gangs, s->cluster, s->policy, a->ns, a->name, a->uid,
+                  a->node, call->ticket, ext_now_ms(), &rel, err, errlen);
+    cluster_unlock(s->cluster);
+    if (v == GANG_BIND_PASS)
+        *done = false;
+    else if (v == GANG_BIND_HOLD)
+        call->held = true;
+    else if (v == GANG_BIND_REJECT)
+        rc = MU_ESTATE;
+    else
+        rc = bind_release(s, call, &rel, err, errlen);
+    gang_release_fini(&rel);
+    if (v != GANG_BIND_PASS)
+        gang_svc_kick(s->gang_svc);
+    return rc;
+}
+
+static int bind_answer(struct ext_service *s, struct bind_args *a,
+                       struct ext_call *call)
+{
+    char err[EXT_ERR_MAX];
+    bool done = false;
+    int rc = MU_OK;
+
+    err[0] = '\0';
+    if (s->gangs)
+        rc = bind_gang(s, a, call, &done, err, sizeof(err));
+    if (!done)
+        rc = s->kube ? bind_kube(s, a, err, sizeof(err))
+                     : bind_cache(s, a, 0, err, sizeof(err));
+    if (call->held)
+        return MU_OK;
+    if (rc)
+        return ext_answer_error(call, EXT_BIND, 200, err);
+    return buf_adds(call->out, "{\"Error\":\"\"}");
+}
+
 int ext_bind(struct ext_service *s, struct ext_call *call)
 {
     struct bind_args a = {0};
@@ -180,12 +281,7 @@ int ext_bind(struct ext_service *s, struct ext_call *call)
     } else if (!ext_service_ready(s)) {
         rc = ext_answer_error(call, EXT_BIND, 200, EXT_NOT_SYNCED_MSG);
     } else {
-        rc = s->kube ? bind_kube(s, &a, err, sizeof(err))
-                     : bind_cache(s, &a, 0, err, sizeof(err));
-        if (rc)
-            rc = ext_answer_error(call, EXT_BIND, 200, err);
-        else
-            rc = buf_adds(call->out, "{\"Error\":\"\"}");
+        rc = bind_answer(s, &a, call);
     }
     bind_args_fini(&a);
     return rc;

@@ -6,9 +6,11 @@
 #include "common.h"
 #include "http/extender.h"
 #include "http/ext_int.h"
+#include "http/gang_svc.h"
 #include "http/metrics.h"
 #include "kube/kube.h"
 #include "policy/policy.h"
+#include "queue/gang.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -130,10 +132,11 @@ static int add_pass(struct filter_out *fo, const struct ext_node *n)
 /* Judge one node. node == NULL: unknown (names) or undecodable (Nodes). */
 static int filter_one(struct ext_service *s, const struct pod *pod,
                       const struct ext_node *n, const struct node_info *node,
-                      const int64_t *used, struct filter_out *fo)
+                      const int64_t *used, const struct sched_ctx *ctx,
+                      struct filter_out *fo)
 {
     struct filter_status st = {.verdict = FILTER_PASS};
-    struct node_view nv = {.node = node, .used = used};
+    struct node_view nv = {.node = node, .used = used, .ctx = ctx};
     const char *plugin = "muster";
     int failed = -1, rc;
 
@@ -162,11 +165,13 @@ static int filter_one(struct ext_service *s, const struct pod *pod,
                          n->name, n->nlen, st.reason);
 }
 
+/* ctx: the pod's gang decision and the reservations to count, or NULL. */
 static int filter_nodes(struct ext_service *s, const struct ext_args *a,
-                        struct filter_out *fo)
+                        const struct sched_ctx *ctx, struct filter_out *fo)
 {
     const struct ext_nodes *ns = a->has_nodes ? &a->nodes : &a->names;
     const struct node_info **cached = xmalloc((ns->n + 1) * sizeof(*cached));
+    int64_t scratch[RES_MAX];
     int rc = MU_OK;
 
     /* Resolve every name first, then judge each node while the ones a few
@@ -176,12 +181,14 @@ static int filter_nodes(struct ext_service *s, const struct ext_args *a,
     for (size_t i = 0; !rc && i < ns->n; i++) {
         const struct ext_node *n = &ns->v[i];
         const struct node_info *node = a->has_nodes ? n->node : cached[i];
-        const int64_t *used = cached[i] ? cached[i]->used : zero_used;
+        /* request objects carry no usage: the cache's node has it, plus
+         * what gangs have reserved there */
+        const int64_t *used =
+            cached[i] ? sched_ctx_usage(ctx, cached[i], scratch) : zero_used;
 
         if (i + 4 < ns->n)
             node_prefetch(a->has_nodes ? ns->v[i + 4].node : cached[i + 4]);
-        /* request objects carry no usage: the cache's node has it */
-        rc = filter_one(s, a->pod, n, node, used, fo);
+        rc = filter_one(s, a->pod, n, node, used, ctx, fo);
     }
     free(cached);
     return rc;
@@ -215,6 +222,7 @@ static int filter_print(const struct ext_args *a, struct filter_out *fo,
 static int ext_filter(struct ext_service *s, struct ext_args *a,
                       struct ext_call *call)
 {
+    struct sched_ctx ctx;
     struct filter_out fo;
     int rc = MU_OK;
 
@@ -233,8 +241,14 @@ static int ext_filter(struct ext_service *s, struct ext_args *a,
     buf_init(&fo.failed, call->out->max);
     buf_init(&fo.unres, call->out->max);
     cluster_rdlock(s->cluster);
-    rc = filter_nodes(s, a, &fo);
+    if (s->gangs)
+        gang_filter_ctx(s->gangs, s->cluster, s->policy, a->pod,
+                        ext_now_ms(), &ctx);
+    rc = filter_nodes(s, a, s->gangs ? &ctx : NULL, &fo);
     cluster_unlock(s->cluster);
+    /* admissions queue wake-ups: send them now, not at the next tick */
+    if (s->gangs && ctx.gang[0])
+        gang_svc_kick(s->gang_svc);
     if (!rc)
         rc = filter_print(a, &fo, call->out);
     tally_flush(&fo.tally, s->metrics);
@@ -275,9 +289,18 @@ static int ext_prioritize(struct ext_service *s, struct ext_args *a,
     int64_t *raw = xcalloc(ns->n + 1, sizeof(*raw));
     int64_t *score = xcalloc(ns->n + 1, sizeof(*score));
     size_t *idx = xcalloc(ns->n + 1, sizeof(*idx)), k = 0;
+    int64_t *scratch = NULL;
+    struct sched_ctx ctx;
     int rc;
 
     cluster_rdlock(s->cluster);
+    if (s->gangs) {
+        gang_score_ctx(s->gangs, s->cluster, s->policy, a->pod, ext_now_ms(),
+                       &ctx);
+        /* scratch only when some node has reservations to add */
+        if (reserve_node_count(gang_reserve(s->gangs)))
+            scratch = xmalloc((ns->n + 1) * RES_MAX * sizeof(*scratch));
+    }
     for (size_t i = 0; i < ns->n; i++) {
         const struct ext_node *n = &ns->v[i];
         const struct node_info *cached =
@@ -287,11 +310,16 @@ static int ext_prioritize(struct ext_service *s, struct ext_args *a,
         if (!node)
             continue;
         nv[k].node = node;
-        nv[k].used = cached ? cached->used : zero_used;
+        nv[k].used = !cached  ? zero_used
+                     : scratch ? sched_ctx_usage(&ctx, cached,
+                                                 scratch + k * RES_MAX)
+                               : cached->used;
+        nv[k].ctx = s->gangs ? &ctx : NULL;
         idx[k++] = i;
     }
     rc = k ? score_run(s->policy, a->pod, nv, k, raw) : MU_OK;
     cluster_unlock(s->cluster);
+    free(scratch);
     for (size_t j = 0; !rc && j < k; j++)
         score[idx[j]] = raw[j];
     if (rc)
@@ -338,6 +366,7 @@ int ext_handle(struct ext_service *s, enum ext_verb verb,
     MU_ASSERT(s->magic == EXT_SERVICE_MAGIC);
     call->status = 200;
     call->failed = false;
+    call->held = false;
     call->pod[0] = '\0';
     call->nnodes = 0;
     buf_reset(call->out);

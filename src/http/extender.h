@@ -34,6 +34,8 @@
 struct policy;
 struct kube;
 struct metrics;
+struct gang_table;
+struct gang_svc;
 
 enum ext_verb { EXT_FILTER = 0, EXT_PRIORITIZE, EXT_PREEMPT, EXT_BIND,
                 EXT_NVERBS };
@@ -50,6 +52,12 @@ struct ext_service {
     struct metrics *metrics;     /* NULL: not counted */
     struct pod_memo memo;        /* pods seen by filter, for bind */
     int64_t assume_ttl_ms;
+    /* Gang scheduling (src/queue/gang.h); NULL: every pod on its own. */
+    struct gang_table *gangs;
+    struct gang_svc *gang_svc;   /* its tick thread, kicked after calls */
+    /* Answer a bind call held earlier (ext_call.held) with this status and
+     * JSON body (consumed); set by the HTTP server. Any thread. */
+    void (*answer_held)(void *ticket, int status, struct buf *body);
 };
 
 #define EXT_SERVICE_MAGIC 0x45585453u
@@ -70,6 +78,11 @@ struct ext_call {
     bool failed;                 /* the answer reports an error */
     char pod[160];               /* "ns/name" for the log line, or "" */
     size_t nnodes;               /* nodes in the request */
+    /* Gang binds: the server's handle for this call (NULL: cannot be
+     * held), and whether the answer is deferred (out is then unused and
+     * the call is answered later through answer_held). */
+    void *ticket;
+    bool held;
 };
 
 /* Answer one callback. RET MU_OK (status and out set, even for a bad

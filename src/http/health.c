@@ -2,6 +2,9 @@
  * synced), /metrics (Prometheus text) and /debug/cache (the model). */
 #include "common.h"
 #include "http/http.h"
+#include "http/ext_int.h"
+#include "http/gang_svc.h"
+#include "queue/gang.h"
 
 int http_healthz(struct http_server *srv, struct http_reply *rep)
 {
@@ -24,10 +27,15 @@ int http_readyz(struct http_server *srv, struct http_reply *rep)
 
 int http_metrics(struct http_server *srv, struct http_reply *rep)
 {
+    int rc;
+
     rep->status = 200;
     rep->ctype = "text/plain; version=0.0.4; charset=utf-8";
-    return metrics_render(srv->metrics, srv->ext->cluster,
-                          ext_service_ready(srv->ext), rep->body);
+    rc = metrics_render(srv->metrics, srv->ext->cluster,
+                        ext_service_ready(srv->ext), rep->body);
+    if (!rc && srv->ext->gang_svc)
+        rc = gang_svc_metrics(srv->ext->gang_svc, rep->body);
+    return rc;
 }
 
 int http_debug_cache(struct http_server *srv, struct http_reply *rep)
@@ -40,4 +48,13 @@ int http_debug_cache(struct http_server *srv, struct http_reply *rep)
     rc = cluster_dump_json(srv->ext->cluster, rep->body);
     cluster_unlock(srv->ext->cluster);
     return rc;
+}
+
+int http_debug_gangs(struct http_server *srv, struct http_reply *rep)
+{
+    rep->status = 200;
+    rep->ctype = "application/json";
+    if (!srv->ext->gangs)
+        return buf_adds(rep->body, "{\"gangs\":[]}");
+    return gang_debug_json(srv->ext->gangs, ext_now_ms(), rep->body);
 }

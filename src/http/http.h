@@ -24,6 +24,7 @@ struct http_opts {
     size_t max_body;             /* bytes; larger bodies get 413 */
     unsigned threads;            /* MHD thread pool size */
     bool debug_endpoints;        /* GET /debug/cache */
+    struct recorder *record;     /* --record, borrowed; NULL: off */
 };
 
 struct http_server {
@@ -65,6 +66,8 @@ int http_healthz(struct http_server *srv, struct http_reply *rep);
 int http_readyz(struct http_server *srv, struct http_reply *rep);
 int http_metrics(struct http_server *srv, struct http_reply *rep);
 int http_debug_cache(struct http_server *srv, struct http_reply *rep);
+/* GET /debug/gangs: every gang's state, members, plan and why it waits. */
+int http_debug_gangs(struct http_server *srv, struct http_reply *rep);
 
 /* Start the daemon on opts->addr. RET MU_OK with srv->port set, or MU_EIO
  * with err saying why (address in use, ...). */

@@ -3,11 +3,13 @@
  * Content-Length up front too), answer, time, count and log. */
 #include "common.h"
 #include "http/http.h"
+#include "http/record.h"
 #include "http/ext_int.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -19,6 +21,16 @@ struct http_req {
     struct buf body;
     bool too_big;
     int64_t start_ns;
+    /* A gang bind held open (ext_call.held): the connection is suspended
+     * until another thread answers it through http_answer_held. `mu`
+     * orders "suspend" against "answer", which may race. */
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    pthread_mutex_t mu;
+    bool held, suspended, answered;
+    int held_status;
+    struct buf held_out;
+    char pod[160];
 };
 
 static int64_t now_ns(void)
@@ -115,6 +127,68 @@ static void log_call(enum ext_verb v, const struct ext_call *call,
                   call->nnodes, call->status, (double)ns / 1e6);
 }
 
+/* A held bind is answered (any thread): keep the answer and resume the
+ * connection if it is already suspended; MHD then calls on_request again,
+ * which sends it. */
+static void http_answer_held(void *ticket, int status, struct buf *body)
+{
+    struct http_req *req = ticket;
+
+    pthread_mutex_lock(&req->mu);
+    MU_ASSERT(req->held && !req->answered);
+    buf_fini(&req->held_out);
+    req->held_out = *body;
+    buf_init(body, body->max);
+    req->held_status = status;
+    req->answered = true;
+    if (req->suspended) {
+        req->suspended = false;
+        MHD_resume_connection(req->conn);
+    }
+    pthread_mutex_unlock(&req->mu);
+}
+
+/* The held call's answer, once given: count, log and send it. */
+static enum MHD_Result answer_held_reply(struct http_server *srv,
+                                         struct MHD_Connection *conn,
+                                         struct http_req *req)
+{
+    struct ext_call call = {.out = &req->held_out,
+                            .status = req->held_status};
+    int64_t ns = now_ns() - req->start_ns;
+
+    call.failed = req->held_out.data &&
+                  !strstr(req->held_out.data, "\"Error\":\"\"");
+    snprintf(call.pod, sizeof(call.pod), "%s", req->pod);
+    call.nnodes = 1;
+    if (srv->metrics)
+        metrics_observe(srv->metrics, EXT_BIND, ns, call.failed);
+    log_call(EXT_BIND, &call, ns);
+    record_call(srv->opts.record, ext_verb_name(EXT_BIND), req->held_status,
+                req->body.data, req->body.len, req->held_out.data,
+                req->held_out.len);
+    return send_reply(conn, req->held_status, "application/json", NULL,
+                      &req->held_out);
+}
+
+/* ext decided to hold the call: suspend it, unless its answer came first
+ * (another thread completed the gang in between). */
+static enum MHD_Result hold(struct http_server *srv,
+                            struct MHD_Connection *conn, struct http_req *req,
+                            const struct ext_call *call)
+{
+    snprintf(req->pod, sizeof(req->pod), "%s", call->pod);
+    pthread_mutex_lock(&req->mu);
+    if (req->answered) {
+        pthread_mutex_unlock(&req->mu);
+        return answer_held_reply(srv, conn, req);
+    }
+    MHD_suspend_connection(conn);
+    req->suspended = true;
+    pthread_mutex_unlock(&req->mu);
+    return MHD_YES;
+}
+
 static enum MHD_Result answer_verb(struct http_server *srv,
                                    struct MHD_Connection *conn,
                                    struct http_req *req)
@@ -122,13 +196,20 @@ static enum MHD_Result answer_verb(struct http_server *srv,
     enum ext_verb v = req->route->verb;
     struct buf out;
     struct ext_call call = {.body = req->body.data ? req->body.data : "",
-                            .len = req->body.len, .out = &out};
+                            .len = req->body.len, .out = &out,
+                            .ticket = v == EXT_BIND ? req : NULL};
     int64_t ns;
     int rc;
 
     /* an answer is at most the body plus the reasons of every node */
     buf_init(&out, srv->opts.max_body + (16u << 20));
+    req->held = false;
     rc = ext_handle(srv->ext, v, &call);
+    if (!rc && call.held) {
+        req->held = true;
+        buf_fini(&out);
+        return hold(srv, conn, req, &call);
+    }
     if (rc)
         rc = ext_answer_error(&call, v, 500, "muster could not build the "
                               "answer: it exceeds the size limit");
@@ -136,6 +217,8 @@ static enum MHD_Result answer_verb(struct http_server *srv,
     if (srv->metrics)
         metrics_observe(srv->metrics, v, ns, call.failed);
     log_call(v, &call, ns);
+    record_call(srv->opts.record, ext_verb_name(v), call.status,
+                call.body, call.len, out.data, out.len);
     return send_reply(conn, call.status, "application/json", NULL, &out);
 }
 
@@ -148,6 +231,8 @@ static enum MHD_Result answer(struct http_server *srv,
     struct buf body;
     char msg[300];
 
+    if (req->held)
+        return req->answered ? answer_held_reply(srv, conn, req) : MHD_YES;
     if (!req->route) {
         snprintf(msg, sizeof(msg), "%s %.200s: %s", method, url,
                  req->status == 405 ? "method not allowed"
@@ -181,6 +266,10 @@ static enum MHD_Result begin(struct http_server *srv,
     char msg[160];
 
     req->start_ns = now_ns();
+    req->srv = srv;
+    req->conn = conn;
+    pthread_mutex_init(&req->mu, NULL);
+    buf_init(&req->held_out, BUF_UNLIMITED);
     req->route = http_route_find(srv, method, url, &req->status, &req->allow);
     buf_init(&req->body, srv->opts.max_body);
     *con_cls = req;
@@ -234,6 +323,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     if (!req)
         return;
     buf_fini(&req->body);
+    buf_fini(&req->held_out);
+    pthread_mutex_destroy(&req->mu);
     free(req);
     *con_cls = NULL;
 }
@@ -262,6 +353,7 @@ int http_server_start(struct http_server *srv, const struct http_opts *opts,
     memset(srv, 0, sizeof(*srv));
     srv->opts = *opts;
     srv->ext = ext;
+    ext->answer_held = http_answer_held;
     srv->metrics = m;
     if (opts->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;

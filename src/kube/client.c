@@ -170,7 +170,11 @@ static struct curl_slist *request_setup(struct kclient *k, struct kctx *x,
     curl_easy_setopt(x->h, CURLOPT_NOPROGRESS, rq->on_tick ? 0L : 1L);
     hd = curl_slist_append(hd, "Accept: application/json");
     if (rq->body) {
-        hd = curl_slist_append(hd, "Content-Type: application/json");
+        char ct[128];
+
+        snprintf(ct, sizeof(ct), "Content-Type: %s",
+                 rq->content_type ? rq->content_type : "application/json");
+        hd = curl_slist_append(hd, ct);
         curl_easy_setopt(x->h, CURLOPT_POST, 1L);
         curl_easy_setopt(x->h, CURLOPT_POSTFIELDS, rq->body);
         curl_easy_setopt(x->h, CURLOPT_POSTFIELDSIZE_LARGE,

@@ -28,6 +28,7 @@ struct kreq {
     const char *method;          /* "GET" or "POST" */
     const char *path;            /* "/api/v1/nodes?limit=500" */
     const char *body;            /* POST body (JSON) or NULL */
+    const char *content_type;    /* of the body; NULL: application/json */
     size_t body_len;
     long timeout_ms;             /* whole request; 0: the client's default */
     size_t max_body;             /* cap on a buffered reply body */

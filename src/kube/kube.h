@@ -42,6 +42,13 @@ bool kube_ready(const struct kube *k);
  * message in err (409 conflict, 404 not found, transport failures). */
 int kube_bind(struct kube *k, const char *ns, const char *name,
               const char *uid, const char *node, char *err, size_t errlen);
+/* Set one annotation on a pod (a JSON merge patch of metadata.annotations;
+ * RBAC: patch on pods). Gang scheduling uses it to make kube-scheduler
+ * re-queue a parked pod at once: a pod update is a cluster event for it.
+ * RET MU_OK, MU_ENOENT (404: the pod is gone), or MU_EIO with err set. */
+int kube_patch_pod_annotation(struct kube *k, const char *ns,
+                              const char *name, const char *key,
+                              const char *value, char *err, size_t errlen);
 /* Stop the watchers and free everything. Accepts NULL. */
 void kube_stop(struct kube *k);
 

@@ -23,7 +23,7 @@ struct policy_ctx {
 };
 
 static const char *const policy_top_keys[] = {"description", "filters",
-                                              "scores", NULL};
+                                              "scores", "gang", NULL};
 static const char *const policy_filter_keys[] = {"name", "args", NULL};
 static const char *const policy_score_keys[] = {"name", "weight", "args", NULL};
 
@@ -299,6 +299,21 @@ static int parse_description(const struct policy_ctx *c, const cJSON *root,
     return MU_OK;
 }
 
+/* "gang": optional; defaults when absent (src/policy/gang_conf.c). */
+static int parse_gang(const struct policy_ctx *c, const cJSON *root,
+                      struct policy *pol)
+{
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(root, "gang");
+    char msg[320];
+
+    policy_gang_defaults(&pol->gang);
+    if (!g)
+        return MU_OK;
+    if (policy_gang_parse(g, &pol->gang, msg, sizeof(msg)) == MU_OK)
+        return MU_OK;
+    return perr(c, "%s", msg);
+}
+
 static int parse_root(const struct policy_ctx *c, const cJSON *root,
                       struct policy *pol)
 {
@@ -313,6 +328,8 @@ static int parse_root(const struct policy_ctx *c, const cJSON *root,
         rc = parse_list(c, root, true, pol);
     if (!rc)
         rc = parse_list(c, root, false, pol);
+    if (!rc)
+        rc = parse_gang(c, root, pol);
     return rc;
 }
 
@@ -402,6 +419,7 @@ void policy_free(struct policy *p)
         if (p->scores[i].plugin->fini)
             p->scores[i].plugin->fini(p->scores[i].state);
     }
+    policy_gang_fini(&p->gang);
     free(p->path);
     free(p->description);
     free(p);
@@ -469,7 +487,15 @@ int policy_print(const struct policy *p, FILE *out)
         fprintf(out, "%s\n    ", i ? "," : "");
         rc = print_score(&p->scores[i], out);
     }
-    fprintf(out, "%s]\n}\n", p->nscores ? "\n  " : "");
+    fprintf(out, "%s]", p->nscores ? "\n  " : "");
+    if (!rc && p->gang.given) {
+        char gang[POLICY_DESCRIBE_MAX];
+
+        rc = policy_gang_describe(&p->gang, gang, sizeof(gang));
+        if (!rc)
+            fprintf(out, ",\n  \"gang\": %s", gang);
+    }
+    fprintf(out, "\n}\n");
     if (rc)
         return rc;
     return ferror(out) ? MU_EIO : MU_OK;

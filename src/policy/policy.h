@@ -21,6 +21,24 @@
 #include "score/score.h"
 
 #define POLICY_MAX_PLUGINS 32
+#define POLICY_MAX_TOPO_KEYS 8
+
+/* The optional "gang" section (src/policy/gang_conf.c):
+ *   "gang": {"defaultTimeoutSeconds": 30, "maxHoldSeconds": 4,
+ *            "backoffSeconds": 10, "starvationSeconds": 300,
+ *            "topologyKeys": ["kubernetes.io/hostname",
+ *                             "topology.kubernetes.io/zone"]}
+ * Absent keys take the defaults shown (policy_gang_defaults). */
+struct policy_gang {
+    int64_t default_timeout_s;  /* 1..3600: a gang's time to complete */
+    int64_t max_hold_s;         /* 1..60: longest a /bind is held; keep it
+                                   below kube-scheduler's httpTimeout */
+    int64_t backoff_s;          /* 0..3600: fail-fast period after timeout */
+    int64_t starvation_s;       /* 1..86400: wait before capacity is held */
+    size_t ntopo_keys;          /* 0..POLICY_MAX_TOPO_KEYS */
+    char *topo_keys[POLICY_MAX_TOPO_KEYS];  /* narrowest domain first */
+    bool given;                 /* the file has a "gang" section */
+};
 
 struct policy_filter {
     const struct filter_plugin *plugin;
@@ -41,6 +59,7 @@ struct policy {
     size_t nscores;
     struct policy_score scores[POLICY_MAX_PLUGINS];
     int64_t weight_sum;        /* sum of score weights */
+    struct policy_gang gang;   /* gang settings, defaults when absent */
 };
 
 /* IN name: used in error messages (normally the path)
@@ -52,6 +71,16 @@ int policy_parse(const char *json, size_t len, const char *name,
 int policy_load(const char *path, struct policy **out, char *err,
                 size_t errlen);
 void policy_free(struct policy *p);    /* accepts NULL */
+/* Gang section helpers (gang_conf.c). defaults: fill g with the built-in
+ * values; parse: validate the JSON value of "gang" (object) into g, errors
+ * as ".gang.maxHoldSeconds: 0 not in 1..60" in err; fini frees the keys. */
+void policy_gang_defaults(struct policy_gang *g);
+int policy_gang_parse(const cJSON *v, struct policy_gang *g, char *err,
+                      size_t errlen);
+void policy_gang_fini(struct policy_gang *g);
+/* The effective gang section as a JSON object into dst. */
+int policy_gang_describe(const struct policy_gang *g, char *dst, size_t cap);
+
 /* Print the effective policy (defaults filled in) as indented JSON. */
 int policy_print(const struct policy *p, FILE *out);
 

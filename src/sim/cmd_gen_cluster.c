@@ -2,8 +2,11 @@
 #include "common.h"
 #include "cmd.h"
 #include "sim/gen_cluster.h"
+#include "sim/trace_import.h"
 #include "util/buf.h"
 #include "util/quantity.h"
+
+#include <errno.h>
 
 /* The whole document is built in memory before it is written, so a bad
  * combination of flags fails cleanly instead of leaving half a file. */
@@ -28,7 +31,14 @@ static void gen_usage(FILE *out)
             "status.images\n"
             "                     (0..%u, default 0; real nodes carry 20-50)\n"
             "  --seed S           seed for uids, addresses, digests "
-            "(default 1)\n",
+            "(default 1)\n"
+            "  --from-alibaba-nodes FILE\n"
+            "                     the nodes of an Alibaba openb node list "
+            "(sn,cpu_milli,\n"
+            "                     memory_mib,gpu,model) instead of --nodes, "
+            "--gpus-per-node,\n"
+            "                     --cpu, --memory; model becomes "
+            "nvidia.com/gpu.product\n",
             GEN_MAX_NODES, GEN_MAX_GPUS, GEN_MAX_IMAGES);
 }
 
@@ -84,9 +94,34 @@ static int gen_apply_flag(struct gen_opts *o, const char *flag,
     return MU_ENOENT;
 }
 
-/* RET 0 parsed, 1 --help was asked for, 2 bad usage (reported). */
-static int gen_parse_args(int argc, char **argv, struct gen_opts *o)
+/* --from-alibaba-nodes: the node specs replace the uniform sizes. */
+static int gen_load_nodes(const char *path, struct gen_opts *o,
+                          struct gen_node_spec **specs)
 {
+    char err[256];
+    FILE *f = fopen(path, "r");
+    int rc;
+
+    if (!f) {
+        fprintf(stderr, "muster gen-cluster: %s: %s\n", path,
+                strerror(errno));
+        return 2;
+    }
+    rc = import_openb_nodes(f, path, specs, &o->nodes, err, sizeof(err));
+    fclose(f);
+    if (rc) {
+        fprintf(stderr, "muster gen-cluster: %s\n", err);
+        return 2;
+    }
+    o->specs = *specs;
+    return 0;
+}
+
+/* RET 0 parsed, 1 --help was asked for, 2 bad usage (reported). */
+static int gen_parse_args(int argc, char **argv, struct gen_opts *o,
+                          struct gen_node_spec **specs)
+{
+    const char *from = NULL;
     char err[160];
     int rc;
 
@@ -97,6 +132,10 @@ static int gen_parse_args(int argc, char **argv, struct gen_opts *o)
             fprintf(stderr, "muster gen-cluster: %s needs a value\n",
                     argv[i]);
             return 2;
+        }
+        if (!strcmp(argv[i], "--from-alibaba-nodes")) {
+            from = argv[++i];
+            continue;
         }
         rc = gen_apply_flag(o, argv[i], argv[i + 1]);
         if (rc == MU_ENOENT) {
@@ -111,6 +150,13 @@ static int gen_parse_args(int argc, char **argv, struct gen_opts *o)
         }
         i++;
     }
+    if (from && o->nodes) {
+        fprintf(stderr, "muster gen-cluster: --nodes and "
+                "--from-alibaba-nodes exclude each other\n");
+        return 2;
+    }
+    if (from && (rc = gen_load_nodes(from, o, specs)))
+        return rc;
     if (gen_opts_check(o, err, sizeof(err))) {
         fprintf(stderr, "muster gen-cluster: %s\n", err);
         return 2;
@@ -121,17 +167,20 @@ static int gen_parse_args(int argc, char **argv, struct gen_opts *o)
 int cmd_gen_cluster(int argc, char **argv)
 {
     struct gen_opts o;
+    struct gen_node_spec *specs = NULL;
     struct buf out;
     int rc, status = 0;
 
     gen_opts_init(&o);
-    rc = gen_parse_args(argc, argv, &o);
+    rc = gen_parse_args(argc, argv, &o, &specs);
     if (rc == 1) {
         gen_usage(stdout);
+        free(specs);
         return 0;
     }
     if (rc) {
         fprintf(stderr, "run 'muster gen-cluster --help' for the flags\n");
+        free(specs);
         return 2;
     }
     buf_init(&out, GEN_OUT_MAX);
@@ -150,5 +199,6 @@ int cmd_gen_cluster(int argc, char **argv)
     }
 out:
     buf_fini(&out);
+    free(specs);
     return status;
 }

@@ -168,6 +168,24 @@ void gen_opts_init(struct gen_opts *o)
     o->seed = 1;
 }
 
+/* Explicit node specs obey the same bounds as the uniform options. */
+static int gen_specs_check(const struct gen_opts *o, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; o->specs && i < o->nodes; i++) {
+        const struct gen_node_spec *sp = &o->specs[i];
+
+        if (!sp->name[0] || sp->gpus > GEN_MAX_GPUS ||
+            sp->cpu_milli < 1000 || sp->cpu_milli > GEN_MAX_CPU_MILLI ||
+            sp->memory_bytes < (1LL << 30) ||
+            sp->memory_bytes > GEN_MAX_MEMORY) {
+            snprintf(err, errlen, "node %u (%s): no name, or cpu, memory or "
+                     "GPUs out of range", i, sp->name);
+            return MU_EINVAL;
+        }
+    }
+    return MU_OK;
+}
+
 int gen_opts_check(const struct gen_opts *o, char *err, size_t errlen)
 {
     if (o->nodes == 0)
@@ -194,7 +212,7 @@ int gen_opts_check(const struct gen_opts *o, char *err, size_t errlen)
         snprintf(err, errlen, "--images %u not in 0..%u", o->images,
                  GEN_MAX_IMAGES);
     else
-        return MU_OK;
+        return gen_specs_check(o, err, errlen);
     return MU_EINVAL;
 }
 
@@ -234,8 +252,11 @@ static void gen_fmt_time(int64_t t, char *dst, size_t cap)
 struct gen_node {
     const struct gen_opts *o;
     uint32_t i;
-    char name[16];
+    char name[GEN_NAME_MAX + 1];
     uint64_t rng;
+    int64_t cpu_milli, memory_bytes;
+    uint32_t gpus;
+    const char *product;
 };
 
 static void gen_node_metadata(struct jw *w, struct gen_node *n)
@@ -258,8 +279,8 @@ static void gen_node_metadata(struct jw *w, struct gen_node *n)
     jw_kstr(w, "kubernetes.io/arch", "amd64");
     jw_kstr(w, "kubernetes.io/hostname", n->name);
     jw_kstr(w, "kubernetes.io/os", "linux");
-    if (n->o->gpus_per_node > 0)
-        jw_kstr(w, "nvidia.com/gpu.product", GEN_GPU_PRODUCT);
+    if (n->gpus > 0 && n->product[0])
+        jw_kstr(w, "nvidia.com/gpu.product", n->product);
     jw_kfmt(w, "topology.kubernetes.io/zone", "zone-%u",
             gen_rack_zone(n->o, rack));
     jw_kfmt(w, "topology.muster.dev/rack", "rack-%u", rack);
@@ -290,8 +311,8 @@ static void gen_node_spec(struct jw *w, const struct gen_node *n)
 static void gen_node_resources(struct jw *w, const struct gen_node *n,
                                bool alloc)
 {
-    int64_t cpu = n->o->cpu_milli - (alloc ? GEN_CPU_RESERVED : 0);
-    int64_t mem_ki = n->o->memory_bytes / 1024 -
+    int64_t cpu = n->cpu_milli - (alloc ? GEN_CPU_RESERVED : 0);
+    int64_t mem_ki = n->memory_bytes / 1024 -
                      (alloc ? GEN_MEM_RESERVED_KI : 0);
     char tmp[32];
 
@@ -302,8 +323,8 @@ static void gen_node_resources(struct jw *w, const struct gen_node *n,
     jw_kstr(w, "hugepages-1Gi", "0");
     jw_kstr(w, "hugepages-2Mi", "0");
     jw_kfmt(w, "memory", "%lldKi", (long long)mem_ki);
-    if (n->o->gpus_per_node > 0)
-        jw_kfmt(w, "nvidia.com/gpu", "%u", n->o->gpus_per_node);
+    if (n->gpus > 0)
+        jw_kfmt(w, "nvidia.com/gpu", "%u", n->gpus);
     jw_kstr(w, "pods", "110");
     jw_close(w, '}');
 }
@@ -411,9 +432,22 @@ static void gen_node_info(struct jw *w, struct gen_node *n)
 
 static void gen_node(struct jw *w, const struct gen_opts *o, uint32_t i)
 {
-    struct gen_node n = {.o = o, .i = i, .rng = gen_stream(o->seed, 1, i)};
+    struct gen_node n = {.o = o, .i = i, .rng = gen_stream(o->seed, 1, i),
+                         .cpu_milli = o->cpu_milli,
+                         .memory_bytes = o->memory_bytes,
+                         .gpus = o->gpus_per_node,
+                         .product = GEN_GPU_PRODUCT};
 
     snprintf(n.name, sizeof(n.name), "node-%05u", i);
+    if (o->specs) {
+        const struct gen_node_spec *sp = &o->specs[i];
+
+        snprintf(n.name, sizeof(n.name), "%s", sp->name);
+        n.cpu_milli = sp->cpu_milli;
+        n.memory_bytes = sp->memory_bytes;
+        n.gpus = sp->gpus;
+        n.product = sp->product;
+    }
     jw_open(w, NULL, '{');
     jw_kstr(w, "apiVersion", "v1");
     jw_kstr(w, "kind", "Node");

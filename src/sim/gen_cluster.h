@@ -19,6 +19,17 @@
 #define GEN_MAX_CPU_MILLI (1024LL * 1000)         /* 1024 cores */
 #define GEN_MAX_MEMORY (64LL << 40)                /* 64 TiB */
 
+/* One node given explicitly (gen-cluster --from-alibaba-nodes): its own
+ * name, size and GPU model instead of the uniform options. */
+#define GEN_NAME_MAX 63
+struct gen_node_spec {
+    char name[GEN_NAME_MAX + 1];   /* a DNS subdomain label */
+    int64_t cpu_milli;             /* capacity, >= 1 core */
+    int64_t memory_bytes;          /* capacity, >= 1Gi */
+    uint32_t gpus;                 /* 0..GEN_MAX_GPUS */
+    char product[GEN_NAME_MAX + 1];   /* nvidia.com/gpu.product, or "" */
+};
+
 struct gen_opts {
     uint32_t nodes;          /* 1..GEN_MAX_NODES */
     uint32_t gpus_per_node;  /* 0..GEN_MAX_GPUS; 0 = no GPU labels/resources */
@@ -28,6 +39,9 @@ struct gen_opts {
     uint32_t zones;          /* 1..racks; racks are spread evenly, in blocks */
     uint32_t images;         /* 0..GEN_MAX_IMAGES entries in status.images */
     uint64_t seed;
+    /* When set, `nodes` specs replace the uniform name, cpu, memory, GPU
+     * count and product (racks and zones still apply). Borrowed. */
+    const struct gen_node_spec *specs;
 };
 
 /* Defaults for everything but nodes (which the caller must set): 8 GPUs,

@@ -7,7 +7,8 @@
 Test(filter_registry, every_plugin_is_listed_in_order_and_findable)
 {
     static const char *const names[] = {"node-ready", "taint-toleration",
-                                        "node-affinity", "resources-fit"};
+                                        "node-affinity", "resources-fit",
+                                        "gang"};
 
     cr_assert_eq(filter_plugin_count(), ARRAY_LEN(names));
     for (size_t i = 0; i < ARRAY_LEN(names); i++) {

@@ -115,7 +115,7 @@ Test(policy, top_level_errors)
                                 "the top level");
     cr_assert_str_eq(bad("{" D ", \"filterz\": []}"),
                      "policies/x.json: .filterz: unknown key (known: "
-                     "description, filters, scores)");
+                     "description, filters, scores, gang)");
     cr_assert_str_eq(bad("{" D ", " D "}"),
                      "policies/x.json: .description: duplicate key");
     cr_assert_str_eq(bad("{\"filters\": []}"),
@@ -139,16 +139,17 @@ Test(policy, unknown_plugins_list_the_known_ones)
                          "\"taint-toleration\", \"foo\"]}"),
                      "policies/x.json: .filters[2]: unknown filter plugin "
                      "\"foo\" (known: node-ready, taint-toleration, "
-                     "node-affinity, resources-fit)");
+                     "node-affinity, resources-fit, gang)");
     cr_assert_str_eq(bad("{" D ", \"filters\": [{\"name\": \"gpu-fit\"}]}"),
                      "policies/x.json: .filters[0].name: unknown filter "
                      "plugin \"gpu-fit\" (known: node-ready, "
-                     "taint-toleration, node-affinity, resources-fit)");
+                     "taint-toleration, node-affinity, resources-fit, "
+                     "gang)");
     cr_assert_str_eq(bad("{" D ", \"scores\": [{\"name\": \"spread\"}]}"),
                      "policies/x.json: .scores[0].name: unknown score plugin "
                      "\"spread\" (known: least-allocated, most-allocated, "
                      "balanced-allocation, gpu-fit, "
-                     "node-affinity-preferred)");
+                     "node-affinity-preferred, gang-topology)");
 }
 
 Test(policy, entry_shape_errors)

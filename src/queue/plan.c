@@ -1,0 +1,669 @@
+/* plan.c - the gang planner: all-or-nothing placement of a gang's pods on
+ * a what-if usage copy, through the policy's filters and scores, packed by
+ * topology domain (the rule is in plan.h). */
+#include "common.h"
+#include "queue/plan.h"
+#include "cache/resources.h"
+#include "filter/filter.h"
+#include "score/score.h"
+#include "util/quantity.h"
+#include "util/strmap.h"
+#include "util/xmalloc.h"
+
+#define PLAN_NONE UINT32_MAX
+
+enum { V_PASS = 0, V_FAIL = 1, V_UNRES = 2 };
+
+/* Pods with the same scheduling spec share one class: their verdicts and
+ * scores on a node are the same, so they are computed once. */
+struct pl_class {
+    const struct pod *pod;
+    uint8_t *v;        /* verdict per node on the usage before planning */
+    uint8_t *fit;      /* feasibility per node in the current trial */
+    int64_t *score;    /* weighted score per node, before planning */
+};
+
+/* The domains of one topology key: node indices grouped by label value. */
+struct pl_level {
+    uint32_t ndom;
+    uint32_t *start;   /* ndom + 1 offsets into members */
+    uint32_t *members;
+    const char **value;
+    uint8_t *used;     /* domain holds a pod in the current trial */
+};
+
+struct planner {
+    const struct plan_req *rq;
+    struct sched_ctx ctx;        /* for plugins: no gang decision */
+    size_t nn, nk;
+    const struct node_info **node;   /* sorted by name */
+    int64_t *base, *cur;         /* nn rows of RES_MAX usage */
+    uint32_t *dom;               /* nn x nk domain ids, PLAN_NONE: none */
+    size_t ncls;
+    struct pl_class *cls;
+    uint32_t *pod_cls;           /* class of each pod */
+    struct pl_level lv[POLICY_MAX_TOPO_KEYS];
+    uint8_t *node_used;          /* node holds a pod in the current trial */
+    uint32_t *touched;
+    size_t ntouched;
+    int64_t demand[RES_MAX];     /* the whole gang's request */
+    int dominant;                /* resource the gang is shortest of */
+    uint32_t *assign, *best;     /* per pod: node index */
+    int rc;                      /* first plugin error */
+};
+
+static int node_name_cmp(const void *a, const void *b)
+{
+    const struct node_info *x = *(const struct node_info *const *)a;
+    const struct node_info *y = *(const struct node_info *const *)b;
+
+    return strcmp(x->name, y->name);
+}
+
+static int64_t *row(const struct planner *p, int64_t *arr, size_t i)
+{
+    MU_UNUSED(p);
+    return arr + i * RES_MAX;
+}
+
+/* The nodes, by name, and their usage with reservations counted. */
+static void pl_nodes(struct planner *p)
+{
+    const struct plan_req *rq = p->rq;
+    size_t it = 0, n = 0;
+    struct node_info *nd;
+
+    p->nn = cluster_node_count(rq->c);
+    p->node = xcalloc(p->nn ? p->nn : 1, sizeof(*p->node));
+    while ((nd = cluster_node_next(rq->c, &it)) && n < p->nn)
+        p->node[n++] = nd;
+    p->nn = n;
+    qsort(p->node, n, sizeof(*p->node), node_name_cmp);
+    p->base = xmalloc((n ? n : 1) * RES_MAX * sizeof(int64_t));
+    p->cur = xmalloc((n ? n : 1) * RES_MAX * sizeof(int64_t));
+    for (size_t i = 0; i < n; i++) {
+        int64_t *r = row(p, p->base, i);
+        const int64_t *u = rq->res ? reserve_usage(rq->res, p->node[i],
+                                                   rq->gang, r)
+                                   : p->node[i]->used;
+
+        if (u != r)
+            memcpy(r, u, RES_MAX * sizeof(int64_t));
+    }
+    memcpy(p->cur, p->base, (n ? n : 1) * RES_MAX * sizeof(int64_t));
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool labels_eq(const struct labels *a, const struct labels *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (uint32_t i = 0; i < a->n; i++) {
+        if (!str_eq(a->kv[i].key, b->kv[i].key) ||
+            !str_eq(a->kv[i].val, b->kv[i].val))
+            return false;
+    }
+    return true;
+}
+
+static bool reqs_eq(const struct sel_req *a, const struct sel_req *b,
+                    uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (!str_eq(a[i].key, b[i].key) || a[i].op != b[i].op ||
+            a[i].nvalues != b[i].nvalues)
+            return false;
+        for (uint32_t j = 0; j < a[i].nvalues; j++) {
+            if (!str_eq(a[i].values[j], b[i].values[j]))
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool term_eq(const struct sel_term *a, const struct sel_term *b)
+{
+    return a->nexprs == b->nexprs && a->nfields == b->nfields &&
+           reqs_eq(a->exprs, b->exprs, a->nexprs) &&
+           reqs_eq(a->fields, b->fields, a->nfields);
+}
+
+static bool tols_eq(const struct pod *a, const struct pod *b)
+{
+    if (a->ntols != b->ntols)
+        return false;
+    for (uint32_t i = 0; i < a->ntols; i++) {
+        const struct toleration *x = &a->tols[i], *y = &b->tols[i];
+
+        if (!str_eq(x->key, y->key) || !str_eq(x->value, y->value) ||
+            x->op != y->op || x->effect != y->effect)
+            return false;
+    }
+    return true;
+}
+
+/* Same scheduling spec: requests, node selection, tolerations, priority.
+ * Pod labels, names and annotations are not compared: no filter or score
+ * plugin reads them (the gang plugins read the call context instead). */
+static bool pod_same_spec(const struct pod *a, const struct pod *b)
+{
+    if (a->nreq != b->nreq || a->priority != b->priority ||
+        a->has_required != b->has_required ||
+        a->nrequired != b->nrequired || a->npreferred != b->npreferred ||
+        !str_eq(a->scheduler_name, b->scheduler_name))
+        return false;
+    for (uint32_t i = 0; i < a->nreq; i++) {
+        if (a->req[i].id != b->req[i].id || a->req[i].v != b->req[i].v)
+            return false;
+    }
+    if (!labels_eq(&a->node_selector, &b->node_selector) || !tols_eq(a, b))
+        return false;
+    for (uint32_t i = 0; i < a->nrequired; i++) {
+        if (!term_eq(&a->required[i], &b->required[i]))
+            return false;
+    }
+    for (uint32_t i = 0; i < a->npreferred; i++) {
+        if (a->preferred[i].weight != b->preferred[i].weight ||
+            !term_eq(&a->preferred[i].term, &b->preferred[i].term))
+            return false;
+    }
+    return true;
+}
+
+/* One class's verdict for node i on the current what-if usage. */
+static uint8_t pl_eval(struct planner *p, size_t k, size_t i)
+{
+    struct node_view nv = {.node = p->node[i], .used = row(p, p->cur, i),
+                           .ctx = &p->ctx};
+    struct filter_status st;
+    int rc = filter_run(p->rq->pol, p->cls[k].pod, &nv, &st, NULL);
+
+    if (rc) {
+        if (!p->rc)
+            p->rc = rc;
+        return V_UNRES;
+    }
+    return st.verdict == FILTER_PASS ? V_PASS
+           : st.verdict == FILTER_FAIL ? V_FAIL
+                                       : V_UNRES;
+}
+
+/* Group pods into classes, then judge and score every node per class. */
+static void pl_classes(struct planner *p)
+{
+    const struct plan_req *rq = p->rq;
+    struct node_view *nv = xcalloc(p->nn ? p->nn : 1, sizeof(*nv));
+    int rc;
+
+    p->cls = xcalloc(rq->npods, sizeof(*p->cls));
+    p->pod_cls = xcalloc(rq->npods, sizeof(*p->pod_cls));
+    for (size_t q = 0; q < rq->npods; q++) {
+        size_t k = 0;
+
+        while (k < p->ncls && !pod_same_spec(p->cls[k].pod, rq->pods[q]))
+            k++;
+        if (k == p->ncls)
+            p->cls[p->ncls++].pod = rq->pods[q];
+        p->pod_cls[q] = (uint32_t)k;
+    }
+    for (size_t i = 0; i < p->nn; i++) {
+        nv[i].node = p->node[i];
+        nv[i].used = row(p, p->base, i);
+        nv[i].ctx = &p->ctx;
+    }
+    for (size_t k = 0; k < p->ncls; k++) {
+        struct pl_class *c = &p->cls[k];
+
+        c->v = xmalloc(p->nn + 1);
+        c->fit = xmalloc(p->nn + 1);
+        c->score = xcalloc(p->nn + 1, sizeof(*c->score));
+        for (size_t i = 0; i < p->nn; i++) {
+            c->v[i] = pl_eval(p, k, i);
+            c->fit[i] = c->v[i] == V_PASS;
+        }
+        rc = p->nn ? score_run_raw(rq->pol, c->pod, nv, p->nn, c->score) : 0;
+        if (rc && !p->rc)
+            p->rc = rc;
+    }
+    free(nv);
+}
+
+/* Domain ids per topology key, and nodes grouped by domain. */
+static void pl_levels(struct planner *p)
+{
+    p->dom = xmalloc((p->nn * p->nk + 1) * sizeof(*p->dom));
+    for (size_t l = 0; l < p->nk; l++) {
+        struct pl_level *lv = &p->lv[l];
+        const char *key = p->rq->topo_keys[l];
+        struct strmap ids;
+        size_t cap = 0;
+
+        strmap_init(&ids);
+        lv->value = NULL;
+        for (size_t i = 0; i < p->nn; i++) {
+            const char *v = labels_get(&p->node[i]->labels, key);
+            void *got;
+
+            p->dom[i * p->nk + l] = PLAN_NONE;
+            if (!v)
+                continue;
+            got = strmap_get(&ids, v, strlen(v));
+            if (!got) {
+                lv->value = xgrow(lv->value, &cap, lv->ndom + 1,
+                                  sizeof(*lv->value));
+                lv->value[lv->ndom] = v;
+                got = (void *)(uintptr_t)++lv->ndom;   /* id + 1 */
+                strmap_put(&ids, v, strlen(v), got);
+            }
+            p->dom[i * p->nk + l] = (uint32_t)((uintptr_t)got - 1);
+        }
+        strmap_fini(&ids);
+        lv->start = xcalloc(lv->ndom + 2, sizeof(*lv->start));
+        lv->members = xmalloc((p->nn + 1) * sizeof(*lv->members));
+        lv->used = xcalloc(lv->ndom + 1, 1);
+        for (size_t i = 0; i < p->nn; i++) {
+            if (p->dom[i * p->nk + l] != PLAN_NONE)
+                lv->start[p->dom[i * p->nk + l] + 2]++;
+        }
+        for (uint32_t d = 0; d < lv->ndom; d++)
+            lv->start[d + 2] += lv->start[d + 1];
+        for (size_t i = 0; i < p->nn; i++) {
+            uint32_t d = p->dom[i * p->nk + l];
+
+            if (d != PLAN_NONE)
+                lv->members[lv->start[d + 1]++] = (uint32_t)i;
+        }
+    }
+}
+
+/* Lower is better: 0 a node the trial already uses, l + 1 a node in a
+ * domain of key l the trial already uses, nk + 1 anything else. */
+static size_t pl_rank(const struct planner *p, size_t i)
+{
+    if (p->node_used[i])
+        return 0;
+    for (size_t l = 0; l < p->nk; l++) {
+        uint32_t d = p->dom[i * p->nk + l];
+
+        if (d != PLAN_NONE && p->lv[l].used[d])
+            return l + 1;
+    }
+    return p->nk + 1;
+}
+
+/* Put pod q on node i in the current trial. */
+static void pl_place(struct planner *p, size_t i, size_t q)
+{
+    const struct pod *pod = p->rq->pods[q];
+    int64_t *u = row(p, p->cur, i);
+
+    if (!p->node_used[i]) {
+        p->node_used[i] = 1;
+        p->touched[p->ntouched++] = (uint32_t)i;
+        for (size_t l = 0; l < p->nk; l++) {
+            uint32_t d = p->dom[i * p->nk + l];
+
+            if (d != PLAN_NONE)
+                p->lv[l].used[d] = 1;
+        }
+    }
+    for (uint32_t r = 0; r < pod->nreq; r++)
+        u[pod->req[r].id] += pod->req[r].v;
+    for (size_t k = 0; k < p->ncls; k++)
+        p->cls[k].fit[i] = pl_eval(p, k, i) == V_PASS;
+}
+
+/* Undo the current trial. */
+static void pl_restore(struct planner *p)
+{
+    for (size_t t = 0; t < p->ntouched; t++) {
+        size_t i = p->touched[t];
+
+        memcpy(row(p, p->cur, i), row(p, p->base, i),
+               RES_MAX * sizeof(int64_t));
+        for (size_t k = 0; k < p->ncls; k++)
+            p->cls[k].fit[i] = p->cls[k].v[i] == V_PASS;
+        p->node_used[i] = 0;
+        for (size_t l = 0; l < p->nk; l++) {
+            uint32_t d = p->dom[i * p->nk + l];
+
+            if (d != PLAN_NONE)
+                p->lv[l].used[d] = 0;
+        }
+    }
+    p->ntouched = 0;
+}
+
+/* The best node among those the current trial already uses (rank 0):
+ * highest score, then lowest index; PLAN_NONE when none fits class c. */
+static size_t pl_used_best(const struct planner *p, const struct pl_class *c)
+{
+    size_t best = PLAN_NONE;
+
+    for (size_t t = 0; t < p->ntouched; t++) {
+        size_t i = p->touched[t];
+
+        if (!c->fit[i])
+            continue;
+        if (best == PLAN_NONE || c->score[i] > c->score[best] ||
+            (c->score[i] == c->score[best] && i < best))
+            best = i;
+    }
+    return best;
+}
+
+/* Greedy placement of all pods on the nodes idx[0..m) (ascending).
+ * RET pods placed (stops at the first that fits nowhere); assignments in
+ * p->assign, summed scores in *score. */
+static size_t pl_trial(struct planner *p, const uint32_t *idx, size_t m,
+                       int64_t *score)
+{
+    size_t q;
+
+    *score = 0;
+    for (q = 0; q < p->rq->npods; q++) {
+        const struct pl_class *c = &p->cls[p->pod_cls[q]];
+        size_t best = pl_used_best(p, c), brank = SIZE_MAX;
+        size_t scan = best == PLAN_NONE ? m : 0;
+
+        /* A node this trial already uses ranks first; scan all only
+         * when none of them fits any more. */
+        for (size_t j = 0; j < scan; j++) {
+            size_t i = idx[j], r;
+
+            if (!c->fit[i])
+                continue;
+            r = pl_rank(p, i);
+            if (r < brank || (r == brank && c->score[i] > c->score[best])) {
+                best = i;
+                brank = r;
+            }
+        }
+        if (best == PLAN_NONE)
+            break;
+        pl_place(p, best, q);
+        p->assign[q] = (uint32_t)best;
+        *score += c->score[best];
+    }
+    return q;
+}
+
+/* Free capacity of the dominant resource left in the domain (trial on). */
+static int64_t pl_leftover(const struct planner *p, const uint32_t *idx,
+                           size_t m)
+{
+    int64_t left = 0;
+
+    for (size_t j = 0; j < m; j++)
+        left += p->node[idx[j]]->alloc[p->dominant] -
+                row(p, p->cur, idx[j])[p->dominant];
+    return left;
+}
+
+/* Free capacity per resource over the nodes idx[0..m) some pod could use
+ * if only resources allowed (base usage, reservations counted). */
+static void pl_free(const struct planner *p, const uint32_t *idx, size_t m,
+                    int64_t *free)
+{
+    int nres = res_count();
+
+    memset(free, 0, RES_MAX * sizeof(*free));
+    for (size_t j = 0; j < m; j++) {
+        size_t i = idx ? idx[j] : j;
+        bool usable = false;
+
+        for (size_t k = 0; k < p->ncls && !usable; k++)
+            usable = p->cls[k].v[i] != V_UNRES;
+        for (int r = 0; usable && r < nres; r++) {
+            int64_t f = p->node[i]->alloc[r] - row(p, p->base, i)[r];
+
+            if (f > 0)
+                free[r] += f;
+        }
+    }
+}
+
+static bool pl_may_fit(const struct planner *p, const uint32_t *idx, size_t m)
+{
+    int64_t free[RES_MAX];
+
+    pl_free(p, idx, m, free);
+    for (int r = 0; r < RES_MAX; r++) {
+        if (p->demand[r] > free[r])
+            return false;
+    }
+    return true;
+}
+
+/* The gang's total demand, and the resource it needs the largest share of
+ * the cluster's capacity of (pods only when it asks for nothing else). */
+static void pl_demand(struct planner *p)
+{
+    double best = -1;
+
+    for (size_t q = 0; q < p->rq->npods; q++) {
+        const struct pod *pod = p->rq->pods[q];
+
+        for (uint32_t r = 0; r < pod->nreq; r++)
+            p->demand[pod->req[r].id] += pod->req[r].v;
+    }
+    p->dominant = RES_PODS;
+    for (int r = 0; r < RES_MAX; r++) {
+        double total = 0, share;
+
+        if (r == RES_PODS || p->demand[r] == 0)
+            continue;
+        for (size_t i = 0; i < p->nn; i++)
+            total += (double)p->node[i]->alloc[r];
+        share = total > 0 ? (double)p->demand[r] / total : 1e300;
+        if (share > best) {
+            best = share;
+            p->dominant = r;
+        }
+    }
+}
+
+static void pl_domain_name(const struct planner *p, size_t l, uint32_t d,
+                           char *dst, size_t cap)
+{
+    snprintf(dst, cap, "%s=%s", p->rq->topo_keys[l], p->lv[l].value[d]);
+}
+
+/* The best full fit found so far at one level. */
+struct pl_choice {
+    bool found;
+    uint32_t dom;
+    int64_t left, score;
+};
+
+static bool pl_better(const struct pl_level *lv, const struct pl_choice *c,
+                      uint32_t d, int64_t left, int64_t score)
+{
+    if (!c->found)
+        return true;
+    if (left != c->left)
+        return left < c->left;
+    if (score != c->score)
+        return score > c->score;
+    return strcmp(lv->value[d], lv->value[c->dom]) < 0;
+}
+
+/* Remember the domain that came closest, for the "why" answer. */
+static void pl_track(const struct planner *p, struct plan_out *out, size_t l,
+                     uint32_t d, size_t placed)
+{
+    if (out->why.domain[0] && placed <= out->why.domain_placed)
+        return;
+    pl_domain_name(p, l, d, out->why.domain, sizeof(out->why.domain));
+    out->why.domain_placed = (uint32_t)placed;
+}
+
+/* Pods a domain that cannot hold the gang might take, judged by its free
+ * capacity of the dominant resource (for the "why" answer only). */
+static size_t pl_estimate(const struct planner *p, const uint32_t *idx,
+                          size_t m)
+{
+    int64_t avail[RES_MAX], per;
+    size_t n = p->rq->npods;
+
+    pl_free(p, idx, m, avail);
+    per = p->demand[p->dominant] / (int64_t)n;
+    if (per <= 0)
+        return 0;
+    return (size_t)MU_MIN(avail[p->dominant] / per, (int64_t)n - 1);
+}
+
+/* Try every domain of key l; RET true with out filled when one holds the
+ * whole gang. */
+static bool pl_try_level(struct planner *p, size_t l, struct plan_out *out)
+{
+    const struct pl_level *lv = &p->lv[l];
+    size_t npods = p->rq->npods;
+    struct pl_choice ch = {0};
+
+    for (uint32_t d = 0; d < lv->ndom && !p->rc; d++) {
+        const uint32_t *idx = lv->members + lv->start[d];
+        size_t m = lv->start[d + 1] - lv->start[d], placed;
+        int64_t score, left;
+
+        if (!pl_may_fit(p, idx, m)) {
+            pl_track(p, out, l, d, pl_estimate(p, idx, m));
+            continue;
+        }
+        placed = pl_trial(p, idx, m, &score);
+        if (placed < npods) {
+            pl_track(p, out, l, d, placed);
+        } else {
+            left = pl_leftover(p, idx, m);
+            if (pl_better(lv, &ch, d, left, score)) {
+                ch = (struct pl_choice){true, d, left, score};
+                memcpy(p->best, p->assign, npods * sizeof(*p->best));
+            }
+        }
+        pl_restore(p);
+    }
+    if (!ch.found || p->rc)
+        return false;
+    out->level = (int)l;
+    pl_domain_name(p, l, ch.dom, out->domain, sizeof(out->domain));
+    for (size_t q = 0; q < npods; q++)
+        out->nodes[q] = p->node[p->best[q]];
+    out->placed = npods;
+    return true;
+}
+
+/* No single domain holds the gang: place it over all nodes. */
+static void pl_spread(struct planner *p, struct plan_out *out)
+{
+    uint32_t *all = xmalloc((p->nn + 1) * sizeof(*all));
+    int64_t score, avail[RES_MAX], worst = 0;
+    struct plan_why *w = &out->why;
+
+    for (size_t i = 0; i < p->nn; i++)
+        all[i] = (uint32_t)i;
+    out->placed = pl_trial(p, all, p->nn, &score);
+    for (size_t q = 0; q < out->placed; q++)
+        out->nodes[q] = p->node[p->assign[q]];
+    pl_restore(p);
+    free(all);
+    if (out->placed == p->rq->npods)
+        return;
+    w->placed = (uint32_t)out->placed;
+    w->wanted = (uint32_t)p->rq->npods;
+    w->res = -1;
+    pl_free(p, NULL, p->nn, avail);
+    /* The pod count is short only when nothing else is: name a resource */
+    for (int pass = 0; pass < 2 && w->res < 0; pass++) {
+        for (int r = 0; r < RES_MAX; r++) {
+            if ((r == RES_PODS) != (pass == 1))
+                continue;
+            if (p->demand[r] - avail[r] > worst) {
+                worst = p->demand[r] - avail[r];
+                w->res = r;
+            }
+        }
+    }
+    w->need = p->demand[w->res < 0 ? p->dominant : w->res];
+    w->free = avail[w->res < 0 ? p->dominant : w->res];
+}
+
+static void pl_fini(struct planner *p)
+{
+    for (size_t k = 0; k < p->ncls; k++) {
+        free(p->cls[k].v);
+        free(p->cls[k].fit);
+        free(p->cls[k].score);
+    }
+    for (size_t l = 0; l < p->nk; l++) {
+        free(p->lv[l].start);
+        free(p->lv[l].members);
+        free(p->lv[l].value);
+        free(p->lv[l].used);
+    }
+    free(p->cls);
+    free(p->pod_cls);
+    free(p->node);
+    free(p->base);
+    free(p->cur);
+    free(p->dom);
+    free(p->node_used);
+    free(p->touched);
+    free(p->assign);
+    free(p->best);
+}
+
+int plan_run(const struct plan_req *rq, struct plan_out *out)
+{
+    struct planner p = {.rq = rq};
+
+    p.nk = MU_MIN(rq->nkeys, (size_t)POLICY_MAX_TOPO_KEYS);
+    p.ctx.decision = GANG_NONE;
+    out->placed = 0;
+    out->level = (int)p.nk;
+    out->domain[0] = '\0';
+    memset(&out->why, 0, sizeof(out->why));
+    out->why.res = -1;
+    for (size_t q = 0; q < rq->npods; q++)
+        out->nodes[q] = NULL;
+    if (rq->npods == 0)
+        return MU_OK;
+    pl_nodes(&p);
+    pl_classes(&p);
+    pl_demand(&p);
+    pl_levels(&p);
+    p.node_used = xcalloc(p.nn + 1, 1);
+    p.touched = xmalloc((p.nn + 1) * sizeof(*p.touched));
+    p.assign = xcalloc(rq->npods, sizeof(*p.assign));
+    p.best = xcalloc(rq->npods, sizeof(*p.best));
+    for (size_t l = 0; l < p.nk && !p.rc; l++) {
+        if (pl_try_level(&p, l, out))
+            goto out;
+    }
+    if (!p.rc)
+        pl_spread(&p, out);
+out:
+    pl_fini(&p);
+    return p.rc;
+}
+
+void plan_why_format(const struct plan_why *w, char *dst, size_t cap)
+{
+    char need[32], avail[32];
+
+    if (w->res < 0) {
+        snprintf(dst, cap, "%u of %u pods fit; free capacity is fragmented "
+                 "or filtered out", w->placed, w->wanted);
+        return;
+    }
+    quantity_format(w->need - w->free, res_scale(w->res), need, sizeof(need));
+    snprintf(dst, cap, "%u of %u pods fit; %s short by %s", w->placed,
+             w->wanted, res_name(w->res), need);
+    quantity_format(w->free, res_scale(w->res), avail, sizeof(avail));
+    quantity_format(w->need, res_scale(w->res), need, sizeof(need));
+    snprintf(dst + strlen(dst), cap - strlen(dst), " (free %s, need %s)",
+             avail, need);
+}

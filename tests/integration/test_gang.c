@@ -1,0 +1,297 @@
+/* test_gang.c - gang scheduling through `muster serve` over HTTP, as
+ * kube-scheduler drives it: filter every member, then bind them from
+ * concurrent connections; held binds stay open until the last member
+ * arrives, hold caps answer with errors, SIGTERM answers whatever is held.
+ * The server is started on an ephemeral 127.0.0.1 port with
+ * tests/data/gang/cluster.json; only its PID is ever signalled. */
+#include "common.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pid_t srv_pid;
+static int srv_port;
+static char srv_dir[64];
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+    nanosleep(&ts, NULL);
+}
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud)
+{
+    buf_add(ud, p, sz * n);
+    return sz * n;
+}
+
+/* GET (body NULL) or POST; RET the status, body in out. */
+static long http(const char *path, const char *body, struct buf *out)
+{
+    CURL *h = curl_easy_init();
+    char url[256];
+    long status = 0;
+    CURLcode cc;
+
+    buf_reset(out);
+    buf_adds(out, "");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", srv_port, path);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 20000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    if (body)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    cc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    return cc == CURLE_OK ? status : -1;
+}
+
+static void start_server(void)
+{
+    const char *bin = getenv("MUSTER_BIN");
+    char portfile[128], logfile[128];
+    struct buf out;
+    FILE *f;
+
+    cr_assert(bin, "MUSTER_BIN is not set (run through make test)");
+    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-gang-XXXXXX");
+    cr_assert(mkdtemp(srv_dir));
+    snprintf(portfile, sizeof(portfile), "%s/port", srv_dir);
+    snprintf(logfile, sizeof(logfile), "%s/log", srv_dir);
+    srv_pid = fork();
+    cr_assert_geq(srv_pid, 0);
+    if (srv_pid == 0) {
+        int fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--port-file",
+              portfile, "--policy", "policies/gang-topology.json",
+              "--snapshot", "tests/data/gang/cluster.json", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && access(portfile, R_OK) != 0; i++)
+        sleep_ms(25);
+    f = fopen(portfile, "r");
+    cr_assert(f, "no port file");
+    cr_assert_eq(fscanf(f, "%d", &srv_port), 1);
+    fclose(f);
+    buf_init(&out, BUF_UNLIMITED);
+    for (int i = 0; i < 200 && http("/readyz", NULL, &out) != 200; i++)
+        sleep_ms(25);
+    buf_fini(&out);
+}
+
+static void cleanup(void)
+{
+    char path[160];
+
+    if (srv_pid > 0) {
+        kill(srv_pid, SIGKILL);
+        waitpid(srv_pid, NULL, 0);
+        srv_pid = 0;
+    }
+    snprintf(path, sizeof(path), "%s/port", srv_dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/log", srv_dir);
+    unlink(path);
+    rmdir(srv_dir);
+}
+
+/* SIGTERM; RET the exit status (-1 if it did not stop within 5 s). */
+static int stop_server(void)
+{
+    int status = 0;
+    pid_t r = 0;
+
+    kill(srv_pid, SIGTERM);
+    for (int i = 0; i < 200 && (r = waitpid(srv_pid, &status, WNOHANG)) == 0;
+         i++)
+        sleep_ms(25);
+    if (r == 0)
+        return -1;
+    srv_pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static char *pod_args(const char *gang, const char *min, int i, int gpus)
+{
+    return xasprintf(
+        "{\"Pod\":{\"metadata\":{\"name\":\"%s-%d\",\"namespace\":\"ml\","
+        "\"uid\":\"uid-%s-%d\",\"labels\":{\"scheduling.x-k8s.io/pod-group\":"
+        "\"%s\"}%s%s%s},\"spec\":{\"containers\":[{\"name\":\"c\","
+        "\"resources\":{\"requests\":{\"nvidia.com/gpu\":\"%d\"}}}]},"
+        "\"status\":{\"phase\":\"Pending\"}},\"Nodes\":null,\"NodeNames\":"
+        "[\"gpu-a\",\"gpu-b\",\"gpu-c\",\"gpu-d\"]}",
+        gang, i, gang, i, gang, min ? ",\"annotations\":{\"muster.dev/"
+        "min-member\":\"" : "", min ? min : "", min ? "\"}" : "", gpus);
+}
+
+/* /filter one member; RET the number of passing nodes, the first in node
+ * and the first failure reason in reason. */
+static int filter(const char *gang, const char *min, int i, int gpus,
+                  char *node, char *reason)
+{
+    char *body = pod_args(gang, min, i, gpus);
+    struct buf out;
+    cJSON *j, *names, *failed;
+    int n;
+
+    buf_init(&out, BUF_UNLIMITED);
+    cr_assert_eq(http("/filter", body, &out), 200);
+    j = cJSON_Parse(out.data);
+    cr_assert(j, "bad answer %s", out.data);
+    names = cJSON_GetObjectItem(j, "NodeNames");
+    n = cJSON_GetArraySize(names);
+    node[0] = reason[0] = '\0';
+    if (n)
+        strcpy(node, cJSON_GetArrayItem(names, 0)->valuestring);
+    failed = cJSON_GetObjectItem(j, "FailedAndUnresolvableNodes");
+    if (failed && failed->child)
+        strcpy(reason, failed->child->valuestring);
+    cJSON_Delete(j);
+    buf_fini(&out);
+    free(body);
+    return n;
+}
+
+struct bind_call {
+    char gang[16];
+    int i;
+    char node[64];
+    pthread_t th;
+    volatile bool done;
+    char answer[512];
+};
+
+static void *bind_main(void *arg)
+{
+    struct bind_call *b = arg;
+    char *body = xasprintf("{\"PodName\":\"%s-%d\",\"PodNamespace\":\"ml\","
+                           "\"PodUID\":\"uid-%s-%d\",\"Node\":\"%s\"}",
+                           b->gang, b->i, b->gang, b->i, b->node);
+    struct buf out;
+    long st;
+
+    buf_init(&out, BUF_UNLIMITED);
+    st = http("/bind", body, &out);
+    snprintf(b->answer, sizeof(b->answer), "%ld %s", st, out.data);
+    b->done = true;
+    buf_fini(&out);
+    free(body);
+    return NULL;
+}
+
+static void bind_start(struct bind_call *b, const char *gang, int i,
+                       const char *node)
+{
+    snprintf(b->gang, sizeof(b->gang), "%s", gang);
+    b->i = i;
+    snprintf(b->node, sizeof(b->node), "%s", node);
+    b->done = false;
+    pthread_create(&b->th, NULL, bind_main, b);
+}
+
+static bool contains(const char *path, const char *what)
+{
+    struct buf out;
+    bool yes;
+
+    buf_init(&out, BUF_UNLIMITED);
+    http(path, NULL, &out);
+    yes = out.data && strstr(out.data, what);
+    buf_fini(&out);
+    return yes;
+}
+
+Test(gang_serve, binds_are_held_until_the_last_member_then_all_answered,
+     .fini = cleanup, .timeout = 30)
+{
+    struct bind_call b[4];
+    char node[4][64], reason[256];
+
+    start_server();
+    for (int i = 0; i < 4; i++)
+        filter("job", "4", i, 2, node[i], reason);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(filter("job", "4", i, 2, node[i], reason), 1,
+                     "member %d: %s", i, reason);
+        cr_assert(!strcmp(node[i], "gpu-a") || !strcmp(node[i], "gpu-b"),
+                  "packed into rack-0: %s", node[i]);
+    }
+    for (int i = 0; i < 3; i++)
+        bind_start(&b[i], "job", i, node[i]);
+    sleep_ms(600);
+    for (int i = 0; i < 3; i++)
+        cr_assert_not(b[i].done, "bind %d answered early: %s", i,
+                      b[i].answer);
+    cr_assert(contains("/metrics", "muster_gang_held_binds 3"));
+    cr_assert(contains("/debug/gangs", "\"state\":\"admitted\""));
+    bind_start(&b[3], "job", 3, node[3]);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(b[i].th, NULL);
+        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
+    }
+    cr_assert(contains("/debug/gangs", "\"state\":\"bound\""));
+    cr_assert(contains("/metrics", "muster_gang_completed_total 1"));
+    cr_assert_eq(stop_server(), 0);
+}
+
+Test(gang_serve, a_gang_that_cannot_fit_waits_whole_with_the_reason,
+     .fini = cleanup, .timeout = 30)
+{
+    char node[64], reason[256];
+    struct bind_call b;
+
+    start_server();
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(filter("big", NULL, i, 4, node, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/big (minMember 4): 3 of 4 pods fit; "
+                     "nvidia.com/gpu short by 2 (free 14, need 16)");
+    bind_start(&b, "big", 0, "gpu-a");
+    pthread_join(b.th, NULL);
+    cr_assert(strstr(b.answer, "short by 2"), "%s", b.answer);
+    cr_assert(contains("/debug/gangs", "\"shortBy\":2"));
+    cr_assert_eq(stop_server(), 0);
+}
+
+Test(gang_serve, hold_cap_answers_with_an_error_and_sigterm_frees_holds,
+     .fini = cleanup, .timeout = 30)
+{
+    struct bind_call b[2];
+    char node[3][64], reason[256];
+
+    start_server();
+    for (int i = 0; i < 3; i++)
+        filter("trio", "3", i, 1, node[i], reason);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(filter("trio", "3", i, 1, node[i], reason), 1);
+    bind_start(&b[0], "trio", 0, node[0]);
+    pthread_join(b[0].th, NULL);
+    cr_assert(strstr(b[0].answer, "at bind after 4s; retry"), "%s",
+              b[0].answer);
+    bind_start(&b[1], "trio", 1, node[1]);
+    sleep_ms(300);
+    cr_assert_not(b[1].done);
+    cr_assert_eq(stop_server(), 0, "SIGTERM with a held bind exits cleanly");
+    pthread_join(b[1].th, NULL);
+    cr_assert_str_eq(b[1].answer, "200 {\"Error\":\"muster is shutting "
+                     "down; retry\"}");
+}
