@@ -249,6 +249,26 @@ static void answer_err(struct gang_table *t, void *ticket, const char *msg)
     snprintf(a->err, sizeof(a->err), "%s", msg);
 }
 
+/* The queued wake-up of member m, added if there is none yet: a pod
+ * woken for quorum and then for admission before the caller drained the
+ * queue is patched once, with the latest state. */
+static struct gang_wake *wake_slot(struct gang_table *t,
+                                   const struct member *m)
+{
+    struct gang_wake *w;
+
+    for (size_t i = 0; i < t->nwake; i++) {
+        if (strcmp(t->wake[i].ns, m->ns) == 0 &&
+            strcmp(t->wake[i].name, m->name) == 0)
+            return &t->wake[i];
+    }
+    t->wake = xgrow(t->wake, &t->cap_wake, t->nwake + 1, sizeof(*t->wake));
+    w = &t->wake[t->nwake++];
+    w->ns = xstrdup(m->ns);
+    w->name = xstrdup(m->name);
+    return w;
+}
+
 /* Queue wake-up patches for every pending member but `skip` (a uid). */
 static void wake_members(struct gang_table *t, const struct gang *g,
                          const char *what, const char *skip, int64_t now)
@@ -260,11 +280,7 @@ static void wake_members(struct gang_table *t, const struct gang *g,
         if (m->terminal || m->cnode || m->bnode || m->releasing ||
             (skip && strcmp(m->uid, skip) == 0))
             continue;
-        t->wake = xgrow(t->wake, &t->cap_wake, t->nwake + 1,
-                        sizeof(*t->wake));
-        w = &t->wake[t->nwake++];
-        w->ns = xstrdup(m->ns);
-        w->name = xstrdup(m->name);
+        w = wake_slot(t, m);
         snprintf(w->value, sizeof(w->value), "%s@%lld", what, (long long)now);
     }
 }
