@@ -18,6 +18,8 @@
  *   GET  /_control/stats       request counters
  * and PATCH of a pod's metadata.annotations (JSON merge patch), as
  * muster's gang wake-ups send it.
+ *   POST /_control/podgroups  [PodGroup, ...]: install the PodGroup CRD
+ *        with these objects (LIST .../podgroups answers 404 until then)
  *
  * Usage: fake-apiserver --port-file F [--token-file F]
  *                       [--tls-cert PEM --tls-key PEM]  (HTTPS) */
@@ -81,7 +83,8 @@ static struct {
     struct snapshot snaps[4];
     uint64_t next_snap;
     int faults[F_N][K_N];
-    long lists[K_N], watches[K_N], binds, patches;
+    long lists[K_N], watches[K_N], binds, patches, pglists;
+    char *podgroups;             /* items JSON array; NULL: no CRD */
     int64_t at429[K_N];           /* when a watch was last answered 429 */
     int64_t gap429[K_N];          /* ms from that 429 to the next watch */
     const char *token_file;
@@ -424,10 +427,11 @@ static enum MHD_Result control_stats(struct MHD_Connection *c)
     snprintf(s, sizeof(s),
              "{\"lists\":{\"nodes\":%ld,\"pods\":%ld},\"watches\":{\"nodes\":"
              "%ld,\"pods\":%ld},\"gap429\":{\"nodes\":%lld,\"pods\":%lld},"
-             "\"binds\":%ld,\"patches\":%ld,\"resourceVersion\":\"%lld\"}",
+             "\"binds\":%ld,\"patches\":%ld,\"podgroupLists\":%ld,"
+             "\"resourceVersion\":\"%lld\"}",
              g.lists[0], g.lists[1], g.watches[0], g.watches[1],
              (long long)g.gap429[0], (long long)g.gap429[1], g.binds,
-             g.patches, (long long)g.rv);
+             g.patches, g.pglists, (long long)g.rv);
     pthread_mutex_unlock(&g.mu);
     return reply(c, 200, s);
 }
@@ -953,6 +957,48 @@ static enum MHD_Result handle_patch(struct MHD_Connection *c, const char *url,
                         b ? msg : "body is not JSON");
 }
 
+/* ---- PodGroups (a CRD that is either installed or not) ---- */
+
+static enum MHD_Result control_podgroups(struct MHD_Connection *c,
+                                         const char *body)
+{
+    cJSON *a = cJSON_Parse(body);
+    char *txt;
+
+    if (!cJSON_IsArray(a)) {
+        cJSON_Delete(a);
+        return reply_status(c, 400, "BadRequest", "expected an array");
+    }
+    txt = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    pthread_mutex_lock(&g.mu);
+    free(g.podgroups);
+    g.podgroups = txt;
+    pthread_mutex_unlock(&g.mu);
+    return reply(c, 200, "{}");
+}
+
+static enum MHD_Result list_podgroups(struct MHD_Connection *c)
+{
+    enum MHD_Result ret;
+    char *txt;
+
+    pthread_mutex_lock(&g.mu);
+    g.pglists++;
+    txt = g.podgroups ? xasprintf("{\"kind\":\"PodGroupList\",\"metadata\":"
+                                  "{\"resourceVersion\":\"%lld\"},"
+                                  "\"items\":%s}", (long long)g.rv,
+                                  g.podgroups)
+                      : NULL;
+    pthread_mutex_unlock(&g.mu);
+    if (!txt)
+        return reply_status(c, 404, "NotFound", "the server could not find "
+                                                "the requested resource");
+    ret = reply(c, 200, txt);
+    free(txt);
+    return ret;
+}
+
 /* ---- dispatch ---- */
 
 static bool authorized(struct MHD_Connection *c)
@@ -989,6 +1035,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
             return control_objects(c, K_NODES, body);
         if (!get && strcmp(url, "/_control/pods") == 0)
             return control_objects(c, K_PODS, body);
+        if (!get && strcmp(url, "/_control/podgroups") == 0)
+            return control_podgroups(c, body);
         if (!get && strcmp(url, "/_control/fault") == 0)
             return control_fault(c, body);
         if (!get && strcmp(url, "/_control/compact") == 0)
@@ -1012,6 +1060,9 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
             return handle_watch(c, k, filtered);
         return handle_list(c, k, filtered);
     }
+    if (get && strcmp(url, "/apis/scheduling.x-k8s.io/v1alpha1/podgroups")
+        == 0)
+        return list_podgroups(c);
     if (strcmp(method, "PATCH") == 0 &&
         strncmp(url, "/api/v1/namespaces/", 19) == 0)
         return handle_patch(c, url, body);

@@ -427,6 +427,9 @@ static void start_kube(void)
                            "\"nvidia.com/gpu\":\"8\"},\"conditions\":[{"
                            "\"type\":\"Ready\",\"status\":\"True\"}]}}}]",
                            &out), 200);
+    cr_assert_eq(fake_call("/_control/podgroups", "[{\"metadata\":{"
+                           "\"name\":\"pgk\",\"namespace\":\"ml\"},"
+                           "\"spec\":{\"minMember\":2}}]", &out), 200);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_port);
     srv_pid = spawn_logged(mlog, margv);
     srv_port = wait_port(mpf);
@@ -473,5 +476,39 @@ Test(gang_kube, quorum_and_admission_patch_parked_members_then_bind_all,
         cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
     }
     cr_assert_eq(fake_stat("binds"), 4);
+    cr_assert_eq(stop_server(), 0);
+}
+
+Test(gang_kube, podgroups_from_the_api_server_set_min_member,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    struct buf b, out;
+    char node[64], reason[256];
+
+    start_kube();
+    buf_init(&b, BUF_UNLIMITED);
+    buf_init(&out, BUF_UNLIMITED);
+    buf_adds(&b, "[");
+    for (int i = 0; i < 2; i++)
+        buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{"
+                   "\"name\":\"pgk-%d\",\"namespace\":\"ml\",\"uid\":"
+                   "\"uid-pgk-%d\",\"labels\":{\"scheduling.x-k8s.io/"
+                   "pod-group\":\"pgk\"},\"annotations\":{\"muster.dev/"
+                   "min-member\":\"5\"}},\"spec\":{\"containers\":[{"
+                   "\"name\":\"c\"}]}}}", i ? "," : "", i, i);
+    buf_adds(&b, "]");
+    cr_assert_eq(fake_call("/_control/pods", b.data, &out), 200);
+    for (int i = 0; i < 200 && fake_stat("podgroupLists") < 1; i++)
+        sleep_ms(25);
+    cr_assert_geq(fake_stat("podgroupLists"), 1);
+    for (int i = 0; i < 200 && !contains("/debug/gangs", "\"exist\":2");
+         i++)
+        sleep_ms(25);
+    cr_assert_eq(filter("pgk", "5", 0, 0, node, reason), 1,
+                 "the PodGroup's minMember 2 wins over the annotation's 5: "
+                 "%s", reason);
+    cr_assert(contains("/debug/gangs", "\"minMember\":2"));
+    buf_fini(&b);
+    buf_fini(&out);
     cr_assert_eq(stop_server(), 0);
 }
