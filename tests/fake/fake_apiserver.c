@@ -933,7 +933,7 @@ static enum MHD_Result handle_patch(struct MHD_Connection *c, const char *url,
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "Content-Type");
     const char *p = url + strlen("/api/v1/namespaces/"), *q;
-    char key[600], msg[512] = "";
+    char key[600], msg[768] = "";
     cJSON *b;
     unsigned code;
 
