@@ -88,6 +88,7 @@ static struct {
     int64_t at429[K_N];           /* when a watch was last answered 429 */
     int64_t gap429[K_N];          /* ms from that 429 to the next watch */
     const char *token_file;
+    char *tls_cert, *tls_key;     /* PEM, kept while the daemon runs */
     volatile bool shutdown;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
@@ -1159,7 +1160,7 @@ static struct MHD_Daemon *start(const char *cert_file, const char *key_file)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_THREAD_PER_CONNECTION;
-    static char *cert, *key;
+    char *cert, *key;
 
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (!cert_file)
@@ -1167,8 +1168,8 @@ static struct MHD_Daemon *start(const char *cert_file, const char *key_file)
                                 MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                                 MHD_OPTION_END);
-    cert = slurp(cert_file);
-    key = key_file ? slurp(key_file) : NULL;
+    cert = g.tls_cert = slurp(cert_file);
+    key = g.tls_key = key_file ? slurp(key_file) : NULL;
     if (!cert || !key)
         return NULL;
     return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, on_request,
@@ -1218,5 +1219,7 @@ int main(int argc, char **argv)
     pthread_cond_broadcast(&g.cv);
     pthread_mutex_unlock(&g.mu);
     MHD_stop_daemon(d);
+    free(g.tls_cert);
+    free(g.tls_key);
     return 0;
 }

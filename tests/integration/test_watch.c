@@ -721,30 +721,46 @@ Test(kubeconfig, tls_with_ca_data_and_token, .fini = teardown)
     buf_fini(&b);
 }
 
+/* RET true once the file holds both strings (bounded wait). */
+static bool log_has(const char *path, const char *a, const char *b,
+                    int64_t ms)
+{
+    int64_t end = mono_ms() + ms;
+    char *text = NULL;
+    size_t cap = 0;
+    bool found = false;
+
+    while (!found && mono_ms() < end) {
+        FILE *f = fopen(path, "r");
+
+        if (f) {
+            found = getdelim(&text, &cap, '\0', f) > 0 && strstr(text, a) &&
+                    strstr(text, b);
+            fclose(f);
+        }
+        if (!found)
+            usleep(100000);
+    }
+    free(text);
+    return found;
+}
+
 Test(kubeconfig, tls_is_verified_by_default, .fini = teardown)
 {
     struct env *ep = &E;
-    char log[320], url[64], *text = NULL;
-    size_t cap = 0;
+    char log[320], url[64];
     struct buf out;
-    FILE *f;
 
     tls_fake(ep);
     write_kubeconfig(ep, "");   /* no CA: the self-signed cert must fail */
     env_muster(ep, NULL);
-    buf_init(&out, 1 << 16);
-    usleep(1500000);
-    cr_assert_neq(http(ep->mport, "GET", "/readyz", NULL, &out), 200);
     /* the log names the URL and the cause */
     snprintf(log, sizeof(log), "%s/muster.log", ep->dir);
     snprintf(url, sizeof(url), "https://127.0.0.1:%d/api/v1/", ep->fport);
-    f = fopen(log, "r");
-    cr_assert_not_null(f);
-    cr_assert_gt(getdelim(&text, &cap, '\0', f), 0);
-    fclose(f);
-    cr_assert(strstr(text, url), "%s", text);
-    cr_assert(strstr(text, "certificate"), "%s", text);
-    free(text);
+    cr_assert(log_has(log, url, "certificate", 15000),
+              "no log line naming %s and the certificate (see %s)", url, log);
+    buf_init(&out, 1 << 16);
+    cr_assert_neq(http(ep->mport, "GET", "/readyz", NULL, &out), 200);
     buf_fini(&out);
 }
 

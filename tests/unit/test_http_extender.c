@@ -661,3 +661,24 @@ Test(extender_bind, unknown_pod_conflicts_and_unknown_node_are_errors)
                                  "\"node-b\":"), "%s", f.out.data);
     fx_fini(&f);
 }
+
+Test(extender_filter, both_lists_given_decides_from_objects_answers_both)
+{
+    struct fx f;
+
+    fx_init(&f);
+    runs(&f, EXT_FILTER, "{\"Pod\":" GPU6 ",\"Nodes\":{\"items\":[{"
+         "\"metadata\":{\"name\":\"node-b\"},\"status\":{\"allocatable\":{"
+         "\"nvidia.com/gpu\":\"8\",\"cpu\":\"2\",\"pods\":\"9\"},"
+         "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}]},"
+         "\"NodeNames\":[\"node-b\"]}");
+    cr_assert_str_eq(f.out.data,
+                     "{\"Nodes\":{\"metadata\":{},\"items\":[{\"metadata\":{"
+                     "\"name\":\"node-b\"},\"status\":{\"allocatable\":{"
+                     "\"nvidia.com/gpu\":\"8\",\"cpu\":\"2\",\"pods\":\"9\"},"
+                     "\"conditions\":[{\"type\":\"Ready\",\"status\":"
+                     "\"True\"}]}}]},\"NodeNames\":[\"node-b\"],"
+                     "\"FailedNodes\":{},\"FailedAndUnresolvableNodes\":{},"
+                     "\"Error\":\"\"}");
+    fx_fini(&f);
+}
