@@ -125,6 +125,22 @@ def main():
         st = dict(l.split(":", 1) for l in open("/proc/%d/status" % muster.pid))
         print("muster ready (both LISTs in) after %.1f s" % ready)
         print("muster VmRSS %s, VmHWM %s" % (st["VmRSS"].strip(), st["VmHWM"].strip()))
+        # Force a relist of pods (an ERROR event on the watch) and report
+        # how long the write lock was held to swap the fresh set in.
+        t = time.time()
+        post(fport, "/_control/fault", '{"fault":"error_event","resource":"pods"}')
+        post(fport, "/_control/pods", json.dumps([{"op": "put", "object": pod(0, a.nodes)}]))
+        while time.time() - t < 300:
+            lines = [l for l in open(d + "/muster.log") if "relist swapped in" in l
+                     and "resource=pods" in l]
+            if len(lines) >= 2:
+                print("pod relist: %.1f s, %s" % (time.time() - t,
+                      lines[-1].split("lock_held_us=")[1].strip() + " us under the write lock"))
+                break
+            time.sleep(0.2)
+        st = dict(l.split(":", 1) for l in open("/proc/%d/status" % muster.pid))
+        print("after the relist: VmRSS %s, VmHWM %s" % (st["VmRSS"].strip(),
+                                                       st["VmHWM"].strip()))
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)

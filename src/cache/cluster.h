@@ -63,10 +63,12 @@ void cluster_replace(struct cluster *c, struct cluster *fresh);
 
 /* For relists of one resource (src/kube/watch.c), so a relist of pods keeps
  * the nodes and vice versa. The caller holds c's write lock; `fresh` holds
- * only the new objects of that kind, built off-lock. On return fresh holds
- * c's old objects of that kind (and nothing else): free it after unlocking,
- * so the lock is not held while 150,000 pods are freed. Usage is recomputed
- * from the pods c ends up with. */
+ * only the new objects of that kind, built off-lock (with cluster_*_put,
+ * which also totals the new pods' usage by node name). On return fresh
+ * holds c's old objects of that kind and is fit only for cluster_free: call
+ * it after unlocking, so the lock is not held while 150,000 pods are freed.
+ * Node usage afterwards is that of the pods c ends up with; the pod swap
+ * costs O(node names) under the lock, not O(pods). */
 void cluster_swap_nodes(struct cluster *c, struct cluster *fresh);
 void cluster_swap_pods(struct cluster *c, struct cluster *fresh);
 /* Unlink a pod from the cluster without freeing it and RET it (the caller

@@ -8,6 +8,8 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
+#include <time.h>
+
 /* The metadata muster needs from any object, read without decoding it. */
 struct kmeta {
     char name[256];
@@ -312,40 +314,73 @@ int kube_apply_list_page(struct cluster *fresh, enum kres res,
     return MU_OK;
 }
 
+/* fresh's unbound pods (off-lock: fresh is private). Usually few: only
+ * they can take over an assumption. */
+static struct pod **unbound_pods(struct cluster *fresh, size_t *n)
+{
+    size_t iter = 0, cap = 0;
+    struct pod **v = NULL, *p;
+
+    *n = 0;
+    while ((p = cluster_pod_next(fresh, &iter))) {
+        if (p->node_name)
+            continue;
+        v = xgrow(v, &cap, *n + 1, sizeof(*v));
+        v[(*n)++] = p;
+    }
+    return v;
+}
+
 /* Carry c's unexpired assumptions over to the pods fresh shows unbound.
  * The caller holds c's write lock; fresh is private. */
 static void carry_assumptions(struct cluster *c, struct cluster *fresh,
-                              int64_t now_ms)
+                              struct pod **unbound, size_t n, int64_t now_ms)
 {
-    size_t iter = 0;
-    struct pod *old, *p;
+    for (size_t i = 0; i < n; i++) {
+        struct pod *p = unbound[i];
+        struct pod *old = cluster_pod_get(c, p->uid, strlen(p->uid));
 
-    while ((old = cluster_pod_next(c, &iter))) {
-        if (old->assumed_until <= now_ms || !old->node_name)
+        if (!old || old->assumed_until <= now_ms || !old->node_name)
             continue;
-        p = cluster_pod_get(fresh, old->uid, strlen(old->uid));
-        if (!p || p->node_name)
-            continue;
-        p = cluster_pod_take(fresh, old->uid);
+        p = cluster_pod_take(fresh, p->uid);
         p->node_name = xstrdup(old->node_name);
         p->assumed_until = old->assumed_until;
         cluster_pod_put(fresh, p);
     }
 }
 
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void kube_apply_relist(struct cluster *c, enum kres res,
                        struct cluster *fresh, int64_t now_ms)
 {
+    struct pod **unbound = NULL;
+    size_t nunbound = 0;
+    int64_t t0, held;
+
+    if (res == KRES_PODS)
+        unbound = unbound_pods(fresh, &nunbound);
     cluster_wrlock(c);
+    t0 = mono_us();
     if (res == KRES_NODES) {
         cluster_swap_nodes(c, fresh);
     } else {
-        carry_assumptions(c, fresh, now_ms);
+        carry_assumptions(c, fresh, unbound, nunbound, now_ms);
         cluster_swap_pods(c, fresh);
     }
+    held = mono_us() - t0;
     cluster_unlock(c);
     /* The old objects are freed without holding the lock. */
+    free(unbound);
     cluster_free(fresh);
+    log_info("relist swapped in", "resource=%s lock_held_us=%lld",
+             res == KRES_NODES ? "nodes" : "pods", (long long)held);
 }
 
 /* Uids of the lapsed assumptions; the caller holds a lock. */

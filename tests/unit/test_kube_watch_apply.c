@@ -290,3 +290,28 @@ Test(kube_watch_apply, list_skips_bad_items_and_rejects_bad_lists)
                  MU_EINVAL);
     cluster_free(f);
 }
+
+Test(kube_watch_apply, relist_moves_usage_of_nodes_not_yet_seen)
+{
+    struct cluster *c = one_node_one_pod(), *fresh;
+    char rv[KUBE_RV_MAX], cont[256], err[512];
+    struct kevent ev;
+
+    /* a pod on "ghost", a node the cache does not have (yet) */
+    cr_assert_eq(apply(c, KRES_PODS,
+                       EV("ADDED", POD("g", "ug", "3", ON("ghost"), "3")), 0,
+                       &ev, err), MU_OK);
+    /* the relist no longer has it, but has one on "ghost2" */
+    fresh = list_into(KRES_PODS,
+                      "{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":["
+                      POD("h", "uh", "8", ON("ghost2"), "2") "]}", rv, cont);
+    kube_apply_relist(c, KRES_PODS, fresh, 0);
+    cr_assert_eq(apply(c, KRES_NODES, EV("ADDED", NODE("ghost", "10", "8")),
+                       0, &ev, err), MU_OK);
+    cr_assert_eq(apply(c, KRES_NODES, EV("ADDED", NODE("ghost2", "11", "8")),
+                       0, &ev, err), MU_OK);
+    cr_assert_eq(used_cpu(c, "ghost"), 0);
+    cr_assert_eq(used_cpu(c, "ghost2"), 2000);
+    cr_assert_eq(used_cpu(c, "n1"), 0);
+    cluster_free(c);
+}
