@@ -31,7 +31,8 @@ UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 INTEG_SRCS := $(shell find tests/integration -name '*.c' 2>/dev/null | sort)
 INTEG_OBJS := $(INTEG_SRCS:%.c=$(BUILD)/%.o)
 BENCH_BINS := $(BUILD)/bench/floor $(BUILD)/bench/load \
-              $(BUILD)/bench/bench_decode $(BUILD)/bench/bench_jscan
+              $(BUILD)/bench/bench_decode $(BUILD)/bench/bench_jscan \
+              $(BUILD)/bench/bench_gang
 TEST_BINS := $(if $(UNIT_SRCS),$(BUILD)/unit-tests) \
              $(if $(INTEG_SRCS),$(BUILD)/integration-tests)
 # Test helpers: separate programs the integration tests start.
@@ -84,6 +85,7 @@ bench-build: muster $(BENCH_BINS)
 # prints one markdown table and writes it to bench/out/latest.md.
 bench: bench-build
 	BUILD=$(BUILD) bench/run.sh
+	$(BUILD)/bench/bench_gang
 	bench/sim.sh
 
 # bench/sim.sh: `muster simulate` throughput, 100,000 jobs on 1,000 nodes.

@@ -3,12 +3,10 @@
  * GPUs in use), with policies/gang-topology.json. The issue's target is
  * well under 5 ms per plan.
  *
- * Not part of `make test` (timings are never asserted). Build and run from
- * the repository root:
+ * Not part of `make test` (timings are never asserted). `make bench` runs
+ * it after the service benchmark; alone, from the repository root:
  *
- *   make build/libmuster.a && cc -std=c11 -O2 -D_GNU_SOURCE -pthread -Isrc \
- *       -I/usr/include/cjson -o build/bench_gang bench/bench_gang.c \
- *       build/libmuster.a -lcjson -lm && ./build/bench_gang [NODES] [PODS]
+ *   make build/bench/bench_gang && ./build/bench/bench_gang [NODES] [PODS]
  *
  * Reports best and median of ROUNDS for: plan_run alone (1 and 4 GPUs per
  * pod: rack-sized and zone-sized gangs), and the whole admission path

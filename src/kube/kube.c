@@ -132,6 +132,9 @@ int kube_start(const struct kube_opts *opts, struct cluster *c,
         }
         k->w[i].started = true;
     }
+    /* gang settings; not needed for readiness (the CRD may not exist) */
+    if (pthread_create(&k->pg_thread, NULL, kpodgroups_main, k) == 0)
+        k->pg_started = true;
     *out = k;
     return MU_OK;
 }
@@ -154,6 +157,8 @@ void kube_stop(struct kube *k)
         if (k->w[i].started)
             pthread_join(k->w[i].thread, NULL);
     }
+    if (k->pg_started)
+        pthread_join(k->pg_thread, NULL);
     kclient_fini(&k->client);
     pthread_mutex_destroy(&k->mu);
     pthread_cond_destroy(&k->cv);

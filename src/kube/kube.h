@@ -49,6 +49,17 @@ int kube_bind(struct kube *k, const char *ns, const char *name,
 int kube_patch_pod_annotation(struct kube *k, const char *ns,
                               const char *name, const char *key,
                               const char *value, char *err, size_t errlen);
+/* PodGroups (scheduling.x-k8s.io/v1alpha1) are polled into the cluster
+ * every KUBE_PODGROUP_POLL_MS while the CRD exists (every
+ * KUBE_PODGROUP_ABSENT_MS while it does not); see podgroups.c. One LIST
+ * page body of PodGroups, parsed: OUT the objects (caller frees each and
+ * the array), the continue token. RET MU_OK or MU_EINVAL with err. */
+#define KUBE_PODGROUP_POLL_MS 5000
+#define KUBE_PODGROUP_ABSENT_MS 60000
+struct podgroup;
+int kube_podgroups_parse(const char *body, size_t len, struct podgroup ***out,
+                         size_t *n, char *cont, size_t cont_cap, char *err,
+                         size_t errlen);
 /* Stop the watchers and free everything. Accepts NULL. */
 void kube_stop(struct kube *k);
 

@@ -34,6 +34,8 @@ struct kube {
     pthread_cond_t cv;
     uint32_t seed;               /* jitter; under mu */
     struct kwatch w[2];          /* KRES_NODES, KRES_PODS */
+    pthread_t pg_thread;         /* PodGroup poller (podgroups.c) */
+    bool pg_started;
 };
 
 /* Stream callback codes: positive, so they never mix with MU_E*. */
@@ -41,6 +43,8 @@ enum { KW_STOP = 1, KW_RELIST = 2 };
 
 /* The watcher thread's body (watch.c). */
 void *kwatch_main(void *arg);
+/* The PodGroup poller's body (podgroups.c). */
+void *kpodgroups_main(void *arg);
 /* Sleep up to ms, waking early on stop. RET true when stopping. */
 bool kube_sleep(struct kube *k, int64_t ms);
 

@@ -1,7 +1,35 @@
 /* gang.c - the gang table: membership, settings, the state machine
  * (waiting, admitted, binding, done, backoff), admission through the
  * planner, held binds, timeouts, starvation holding and the queues of work
- * handed back to the caller (see gang.h for the contract). */
+ * handed back to the caller (see gang.h for the contract).
+ *
+ * Design notes (the why behind the code below):
+ *
+ * Membership is rebuilt from the cluster once per cluster generation, in
+ * one pass over all pods for all gangs (gang_scan), so a filter call costs
+ * a hash lookup when nothing changed. Pods that only ever appear in calls
+ * (snapshot mode, or a watch that lags) are kept as copies; a member that
+ * was in the cluster and is gone was deleted, and that is the only way
+ * deletion is learnt, which also makes relists safe.
+ *
+ * Counting: "exist" is every non-terminal member, bound or not; "need" is
+ * minMember minus the bound ones. After a restart the bound members come
+ * back from the watch, so only the rest is planned and held: a gang is
+ * never bound twice and never left half-bound by a restart.
+ *
+ * A failed plan is remembered with the cluster and reservation generations
+ * it was computed at (g->tried): the members of a waiting gang are filtered
+ * again and again, and re-planning a cluster that did not change cannot
+ * succeed. Membership and settings changes clear it.
+ *
+ * Held binds count only for members that hold a plan slot; members beyond
+ * minMember are held too (so nothing of the gang binds early) and go out
+ * with the release. Plan slots move to whichever member kube-scheduler
+ * brings first (claim_slot), since its queue order is not ours.
+ *
+ * All state changes happen under t->mu; answers to held binds and wake-up
+ * patches are only queued here and delivered by the caller after
+ * gang_drain, outside every lock (they do network I/O). */
 #include "common.h"
 #include "queue/gang.h"
 #include "cache/podgroup.h"
@@ -249,6 +277,26 @@ static void answer_err(struct gang_table *t, void *ticket, const char *msg)
     snprintf(a->err, sizeof(a->err), "%s", msg);
 }
 
+/* The queued wake-up of member m, added if there is none yet: a pod
+ * woken for quorum and then for admission before the caller drained the
+ * queue is patched once, with the latest state. */
+static struct gang_wake *wake_slot(struct gang_table *t,
+                                   const struct member *m)
+{
+    struct gang_wake *w;
+
+    for (size_t i = 0; i < t->nwake; i++) {
+        if (strcmp(t->wake[i].ns, m->ns) == 0 &&
+            strcmp(t->wake[i].name, m->name) == 0)
+            return &t->wake[i];
+    }
+    t->wake = xgrow(t->wake, &t->cap_wake, t->nwake + 1, sizeof(*t->wake));
+    w = &t->wake[t->nwake++];
+    w->ns = xstrdup(m->ns);
+    w->name = xstrdup(m->name);
+    return w;
+}
+
 /* Queue wake-up patches for every pending member but `skip` (a uid). */
 static void wake_members(struct gang_table *t, const struct gang *g,
                          const char *what, const char *skip, int64_t now)
@@ -260,11 +308,7 @@ static void wake_members(struct gang_table *t, const struct gang *g,
         if (m->terminal || m->cnode || m->bnode || m->releasing ||
             (skip && strcmp(m->uid, skip) == 0))
             continue;
-        t->wake = xgrow(t->wake, &t->cap_wake, t->nwake + 1,
-                        sizeof(*t->wake));
-        w = &t->wake[t->nwake++];
-        w->ns = xstrdup(m->ns);
-        w->name = xstrdup(m->name);
+        w = wake_slot(t, m);
         snprintf(w->value, sizeof(w->value), "%s@%lld", what, (long long)now);
     }
 }
@@ -415,6 +459,9 @@ static const struct pod *member_pod(const struct cluster *c,
 
 /* ---- membership from the cluster ---- */
 
+/* One cluster pod: find its gang (creating it on first sight) and bring
+ * the member's fields up to date. The cluster's copy of the spec wins over
+ * any copy kept from a call. */
 static void scan_pod(struct gang_table *t, const struct pod *pod, int64_t now)
 {
     struct gang_ident id;
@@ -728,7 +775,10 @@ static void gang_refuse(struct gang_table *t, const struct policy *pol,
     g->starving = true;
 }
 
-/* Plan the gang's missing pods and admit it if they all fit. Skipped when
+/* Plan the gang's missing pods and admit it if they all fit. The plan is
+ * for exactly `need` pods: the calling pod first (it is the one
+ * kube-scheduler is placing now), then the oldest; the others become
+ * extras, or take over a slot later (claim_slot). Skipped when
  * nothing changed since the last failed attempt (same cluster and
  * reservation generations, same members). RET true when admitted. */
 static bool gang_try_admit(struct gang_table *t, const struct cluster *c,
@@ -783,6 +833,11 @@ out:
 
 /* ---- the state machine ---- */
 
+/* The gang did not complete in time: nothing it holds may be kept, or two
+ * half-assembled gangs could block each other for good (semantic 7). Its
+ * filters fail fast for the backoff period, so kube-scheduler stops
+ * re-trying members that cannot be placed yet; the tick ends the backoff
+ * and wakes them. */
 static void gang_timeout(struct gang_table *t, const struct policy *pol,
                          struct gang *g, int64_t now)
 {
@@ -836,7 +891,12 @@ static bool gang_recheck(struct gang_table *t, struct gang *g,
 }
 
 /* Advance one gang at time now: timeouts, backoff, quorum and (when
- * `admit`) admission. `first`: the calling pod's member id, or NULL. */
+ * `admit`) admission. `first`: the calling pod's member id, or NULL.
+ * Filter calls admit (the pod is being placed now); binds never do (a bind
+ * for a gang that is not admitted is refused); the tick admits waiting
+ * gangs oldest first after stepping every gang, so capacity that frees up
+ * goes to the gang that has waited longest, not to whichever member
+ * kube-scheduler happens to retry first. */
 static void gang_step(struct gang_table *t, const struct cluster *c,
                       const struct policy *pol, struct gang *g,
                       const char *first, int64_t now, bool admit)
@@ -1203,7 +1263,12 @@ out:
     return v;
 }
 
-/* All bindings of a release reported: the reservation goes (the bound
+/* The reservation is kept until every binding is reported: until then
+ * the bound pods may not yet count as used in the cluster (the service
+ * adds them as assumed pods right after each POST), and releasing early
+ * would let another pod be placed on the same capacity.
+ *
+ * All bindings of a release reported: the reservation goes (the bound
  * pods now count as used in the cluster) and the gang is done, or waits
  * for the pods whose binding failed. */
 static void gang_released(struct gang_table *t, struct gang *g)

@@ -1,6 +1,22 @@
 /* plan.c - the gang planner: all-or-nothing placement of a gang's pods on
  * a what-if usage copy, through the policy's filters and scores, packed by
- * topology domain (the rule is in plan.h). */
+ * topology domain (the rule is in plan.h).
+ *
+ * Data layout, chosen for speed (64 pods on 1,000 nodes in about 1 ms):
+ *  - nodes are sorted by name once, so "first index" is "smallest name"
+ *    and every tie-break is deterministic;
+ *  - `base` is each node's usage with reservations counted, `cur` the same
+ *    during a trial; a trial touches few nodes, so it is undone by copying
+ *    back only the touched rows (pl_restore) instead of the whole table;
+ *  - pods with the same scheduling spec share a class, whose verdict and
+ *    score per node are computed once; placing a pod re-runs the filters
+ *    on that one node only, since nothing else changed;
+ *  - domain ids per topology key are small integers, so "does this node
+ *    share a domain with the trial" is an array lookup, not a string
+ *    compare.
+ * The plugins never know they are being used for a plan: they see a
+ * node_view whose usage is the what-if row and a context with no gang
+ * decision (the gang filter passes, the topology score is neutral). */
 #include "common.h"
 #include "queue/plan.h"
 #include "cache/resources.h"
@@ -192,7 +208,10 @@ static uint8_t pl_eval(struct planner *p, size_t k, size_t i)
                                        : V_UNRES;
 }
 
-/* Group pods into classes, then judge and score every node per class. */
+/* Group pods into classes, then judge and score every node per class.
+ * A plugin that cannot run (an error, not a verdict) makes the node
+ * unusable and the error is returned at the end: a plan built around a
+ * broken plugin would be wrong in ways nobody could explain. */
 static void pl_classes(struct planner *p)
 {
     const struct plan_req *rq = p->rq;
@@ -232,7 +251,10 @@ static void pl_classes(struct planner *p)
     free(nv);
 }
 
-/* Domain ids per topology key, and nodes grouped by domain. */
+/* Domain ids per topology key, and nodes grouped by domain (a counting
+ * sort: start[] holds each domain's offset into members[]). A node without
+ * the label is in no domain of that key and only takes part in the spread
+ * placement. */
 static void pl_levels(struct planner *p)
 {
     p->dom = xmalloc((p->nn * p->nk + 1) * sizeof(*p->dom));

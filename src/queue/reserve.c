@@ -1,5 +1,13 @@
 /* reserve.c - the gang reservation layer: per node name the amounts held
- * for each gang, per gang the nodes it holds on (see reserve.h). */
+ * for each gang, per gang the nodes it holds on (see reserve.h).
+ *
+ * Two indexes over the same entries: by node (what every filter and score
+ * call reads: the node's sum and, to subtract it, the caller's own gang's
+ * entry) and by gang (what release walks). A node keeps a running sum so
+ * that reading it is one copy of RES_MAX counters whatever the number of
+ * gangs holding there; entries per node are few, so finding a gang's entry
+ * is a short linear scan. A node record disappears with its last entry,
+ * which keeps the "no reservation here" fast path common. */
 #include "common.h"
 #include "queue/reserve.h"
 #include "util/strmap.h"
@@ -168,6 +176,8 @@ static void node_drop_gang(struct reserve *r, struct rsv_node *n,
     rsv_node_free(n);
 }
 
+/* Every change bumps the generation, which the gang table uses to know
+ * that a failed plan might now succeed (another gang released). */
 int reserve_release(struct reserve *r, const char *gang)
 {
     struct rsv_gang *g;
@@ -196,6 +206,10 @@ bool reserve_has(const struct reserve *r, const char *gang)
     return has;
 }
 
+/* The fast path matters: this runs for every node of every filter and
+ * prioritize call, gang or not, and most nodes hold no reservation. The
+ * copy is taken under the read lock so the caller never sees a half-made
+ * change, and then owns a stable array for the rest of its call. */
 const int64_t *reserve_usage(const struct reserve *r,
                              const struct node_info *node, const char *own,
                              int64_t *scratch)

@@ -16,6 +16,10 @@
  *   POST /_control/compact     forget the event history (old RVs get 410)
  *   GET  /_control/state       the canonical state, as cluster_dump_json
  *   GET  /_control/stats       request counters
+ * and PATCH of a pod's metadata.annotations (JSON merge patch), as
+ * muster's gang wake-ups send it.
+ *   POST /_control/podgroups  [PodGroup, ...]: install the PodGroup CRD
+ *        with these objects (LIST .../podgroups answers 404 until then)
  *
  * Usage: fake-apiserver --port-file F [--token-file F]
  *                       [--tls-cert PEM --tls-key PEM]  (HTTPS) */
@@ -79,7 +83,8 @@ static struct {
     struct snapshot snaps[4];
     uint64_t next_snap;
     int faults[F_N][K_N];
-    long lists[K_N], watches[K_N], binds;
+    long lists[K_N], watches[K_N], binds, patches, pglists;
+    char *podgroups;             /* items JSON array; NULL: no CRD */
     int64_t at429[K_N];           /* when a watch was last answered 429 */
     int64_t gap429[K_N];          /* ms from that 429 to the next watch */
     const char *token_file;
@@ -423,10 +428,11 @@ static enum MHD_Result control_stats(struct MHD_Connection *c)
     snprintf(s, sizeof(s),
              "{\"lists\":{\"nodes\":%ld,\"pods\":%ld},\"watches\":{\"nodes\":"
              "%ld,\"pods\":%ld},\"gap429\":{\"nodes\":%lld,\"pods\":%lld},"
-             "\"binds\":%ld,\"resourceVersion\":\"%lld\"}",
+             "\"binds\":%ld,\"patches\":%ld,\"podgroupLists\":%ld,"
+             "\"resourceVersion\":\"%lld\"}",
              g.lists[0], g.lists[1], g.watches[0], g.watches[1],
              (long long)g.gap429[0], (long long)g.gap429[1], g.binds,
-             (long long)g.rv);
+             g.patches, g.pglists, (long long)g.rv);
     pthread_mutex_unlock(&g.mu);
     return reply(c, 200, s);
 }
@@ -890,6 +896,110 @@ static enum MHD_Result handle_bind(struct MHD_Connection *c, const char *url,
                         msg);
 }
 
+/* ---- annotation patch ---- */
+
+/* Merge patch.metadata.annotations into the stored pod; RET the code. */
+static unsigned do_patch(const char *key, const cJSON *patch, char *msg,
+                         size_t cap)
+{
+    const cJSON *ann = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(patch, "metadata"), "annotations");
+    struct fobj *f = strmap_get(&g.objs[K_PODS], key, strlen(key));
+    cJSON *pod, *meta, *have;
+
+    if (!f)
+        return snprintf(msg, cap, "pods \"%s\" not found", key), 404;
+    if (!cJSON_IsObject(ann))
+        return snprintf(msg, cap, "only metadata.annotations can be "
+                                  "patched here"), 422;
+    pod = cJSON_Parse(f->json);
+    meta = cJSON_GetObjectItemCaseSensitive(pod, "metadata");
+    have = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
+    if (!have)
+        have = cJSON_AddObjectToObject(meta, "annotations");
+    for (const cJSON *a = ann->child; a; a = a->next) {
+        cJSON_DeleteItemFromObjectCaseSensitive(have, a->string);
+        if (cJSON_IsString(a))
+            cJSON_AddStringToObject(have, a->string, a->valuestring);
+    }
+    store_put(K_PODS, pod, msg, cap);
+    cJSON_Delete(pod);
+    return 200;
+}
+
+static enum MHD_Result handle_patch(struct MHD_Connection *c, const char *url,
+                                    const char *body)
+{
+    /* /api/v1/namespaces/{ns}/pods/{name} */
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 "Content-Type");
+    const char *p = url + strlen("/api/v1/namespaces/"), *q;
+    char key[600], msg[768] = "";
+    cJSON *b;
+    unsigned code;
+
+    if (!ct || strcmp(ct, "application/merge-patch+json"))
+        return reply_status(c, 415, "UnsupportedMediaType",
+                            "expected application/merge-patch+json");
+    q = strchr(p, '/');
+    if (!q || strncmp(q, "/pods/", 6) || strchr(q + 6, '/') ||
+        (size_t)(q - p) > 253)
+        return reply_status(c, 404, "NotFound", "no such path");
+    snprintf(key, sizeof(key), "%.*s/%s", (int)(q - p), p, q + 6);
+    b = cJSON_Parse(body);
+    pthread_mutex_lock(&g.mu);
+    g.patches++;
+    code = b ? do_patch(key, b, msg, sizeof(msg)) : 400;
+    pthread_mutex_unlock(&g.mu);
+    cJSON_Delete(b);
+    if (code == 200)
+        return reply(c, 200, "{}");
+    return reply_status(c, code, code == 404 ? "NotFound" : "Invalid",
+                        b ? msg : "body is not JSON");
+}
+
+/* ---- PodGroups (a CRD that is either installed or not) ---- */
+
+static enum MHD_Result control_podgroups(struct MHD_Connection *c,
+                                         const char *body)
+{
+    cJSON *a = cJSON_Parse(body);
+    char *txt;
+
+    if (!cJSON_IsArray(a)) {
+        cJSON_Delete(a);
+        return reply_status(c, 400, "BadRequest", "expected an array");
+    }
+    txt = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    pthread_mutex_lock(&g.mu);
+    free(g.podgroups);
+    g.podgroups = txt;
+    pthread_mutex_unlock(&g.mu);
+    return reply(c, 200, "{}");
+}
+
+static enum MHD_Result list_podgroups(struct MHD_Connection *c)
+{
+    enum MHD_Result ret;
+    char *txt;
+
+    pthread_mutex_lock(&g.mu);
+    g.pglists++;
+    txt = g.podgroups ? xasprintf("{\"kind\":\"PodGroupList\",\"metadata\":"
+                                  "{\"resourceVersion\":\"%lld\"},"
+                                  "\"items\":%s}", (long long)g.rv,
+                                  g.podgroups)
+                      : NULL;
+    pthread_mutex_unlock(&g.mu);
+    if (!txt)
+        return reply_status(c, 404, "NotFound", "the server could not find "
+                                                "the requested resource");
+    ret = reply(c, 200, txt);
+    free(txt);
+    return ret;
+}
+
 /* ---- dispatch ---- */
 
 static bool authorized(struct MHD_Connection *c)
@@ -926,6 +1036,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
             return control_objects(c, K_NODES, body);
         if (!get && strcmp(url, "/_control/pods") == 0)
             return control_objects(c, K_PODS, body);
+        if (!get && strcmp(url, "/_control/podgroups") == 0)
+            return control_podgroups(c, body);
         if (!get && strcmp(url, "/_control/fault") == 0)
             return control_fault(c, body);
         if (!get && strcmp(url, "/_control/compact") == 0)
@@ -949,6 +1061,12 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
             return handle_watch(c, k, filtered);
         return handle_list(c, k, filtered);
     }
+    if (get && strcmp(url, "/apis/scheduling.x-k8s.io/v1alpha1/podgroups")
+        == 0)
+        return list_podgroups(c);
+    if (strcmp(method, "PATCH") == 0 &&
+        strncmp(url, "/api/v1/namespaces/", 19) == 0)
+        return handle_patch(c, url, body);
     if (!get && strncmp(url, "/api/v1/namespaces/", 19) == 0)
         return handle_bind(c, url, body);
     return reply_status(c, 404, "NotFound", "the server could not find the "

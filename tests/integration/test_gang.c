@@ -295,3 +295,220 @@ Test(gang_serve, hold_cap_answers_with_an_error_and_sigterm_frees_holds,
     cr_assert_str_eq(b[1].answer, "200 {\"Error\":\"muster is shutting "
                      "down; retry\"}");
 }
+
+/* ---- with an API server: wake-up patches and Bindings ---- */
+
+static pid_t fake_pid;
+static int fake_port;
+
+static void cleanup_kube(void)
+{
+    if (fake_pid > 0) {
+        kill(fake_pid, SIGKILL);
+        waitpid(fake_pid, NULL, 0);
+        fake_pid = 0;
+    }
+    cleanup();
+}
+
+static int wait_port(const char *path)
+{
+    int port = 0;
+
+    for (int i = 0; i < 400 && port <= 0; i++) {
+        FILE *f = fopen(path, "r");
+
+        if (f) {
+            if (fscanf(f, "%d", &port) != 1)
+                port = 0;
+            fclose(f);
+        }
+        if (port <= 0)
+            sleep_ms(25);
+    }
+    cr_assert_gt(port, 0, "no port in %s", path);
+    return port;
+}
+
+static pid_t spawn_logged(const char *log, char *const argv[])
+{
+    pid_t pid = fork();
+
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* A request to the fake API server's control endpoints. */
+static long fake_call(const char *path, const char *body, struct buf *out)
+{
+    int mport = srv_port;
+    long st;
+
+    srv_port = fake_port;
+    st = http(path, body, out);
+    srv_port = mport;
+    return st;
+}
+
+static void fake_pods(int from, int to)
+{
+    struct buf b, out;
+
+    buf_init(&b, BUF_UNLIMITED);
+    buf_init(&out, BUF_UNLIMITED);
+    buf_adds(&b, "[");
+    for (int i = from; i < to; i++)
+        buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{\"name\":"
+                   "\"kg-%d\",\"namespace\":\"ml\",\"uid\":\"uid-kg-%d\","
+                   "\"labels\":{\"scheduling.x-k8s.io/pod-group\":\"kg\"},"
+                   "\"annotations\":{\"muster.dev/min-member\":\"4\"}},"
+                   "\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":"
+                   "{\"requests\":{\"nvidia.com/gpu\":\"2\"}}}]},\"status\":"
+                   "{\"phase\":\"Pending\"}}}", i > from ? "," : "", i, i);
+    buf_adds(&b, "]");
+    cr_assert_eq(fake_call("/_control/pods", b.data, &out), 200, "%s",
+                 out.data);
+    buf_fini(&b);
+    buf_fini(&out);
+}
+
+static long fake_stat(const char *key)
+{
+    struct buf out;
+    cJSON *j;
+    long v;
+
+    buf_init(&out, BUF_UNLIMITED);
+    fake_call("/_control/stats", NULL, &out);
+    j = cJSON_Parse(out.data);
+    v = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(j, key));
+    cJSON_Delete(j);
+    buf_fini(&out);
+    return v;
+}
+
+static void start_kube(void)
+{
+    const char *fake = getenv("FAKE_APISERVER");
+    const char *bin = getenv("MUSTER_BIN");
+    char fpf[128], flog[128], mpf[128], mlog[128], url[64];
+    char *fargv[] = {(char *)(fake ? fake : "build/fake-apiserver"),
+                     "--port-file", fpf, NULL};
+    char *margv[] = {(char *)bin, "serve", "--listen", "127.0.0.1:0",
+                     "--port-file", mpf, "--policy",
+                     "policies/gang-topology.json", "--api-server", url,
+                     NULL};
+    struct buf out;
+
+    cr_assert(bin, "MUSTER_BIN is not set (run through make test)");
+    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-gang-XXXXXX");
+    cr_assert(mkdtemp(srv_dir));
+    snprintf(fpf, sizeof(fpf), "%s/fake.port", srv_dir);
+    snprintf(flog, sizeof(flog), "%s/fake.log", srv_dir);
+    snprintf(mpf, sizeof(mpf), "%s/port", srv_dir);
+    snprintf(mlog, sizeof(mlog), "%s/log", srv_dir);
+    fake_pid = spawn_logged(flog, fargv);
+    fake_port = wait_port(fpf);
+    buf_init(&out, BUF_UNLIMITED);
+    cr_assert_eq(fake_call("/_control/nodes", "[{\"op\":\"put\",\"object\":"
+                           "{\"metadata\":{\"name\":\"gpu-a\"},\"status\":"
+                           "{\"allocatable\":{\"cpu\":\"32\",\"pods\":\"110\","
+                           "\"nvidia.com/gpu\":\"8\"},\"conditions\":[{"
+                           "\"type\":\"Ready\",\"status\":\"True\"}]}}}]",
+                           &out), 200);
+    cr_assert_eq(fake_call("/_control/podgroups", "[{\"metadata\":{"
+                           "\"name\":\"pgk\",\"namespace\":\"ml\"},"
+                           "\"spec\":{\"minMember\":2}}]", &out), 200);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_port);
+    srv_pid = spawn_logged(mlog, margv);
+    srv_port = wait_port(mpf);
+    for (int i = 0; i < 200 && http("/readyz", NULL, &out) != 200; i++)
+        sleep_ms(25);
+    cr_assert_eq(http("/readyz", NULL, &out), 200);
+    buf_fini(&out);
+}
+
+Test(gang_kube, quorum_and_admission_patch_parked_members_then_bind_all,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    struct bind_call b[4];
+    char node[64], reason[256];
+    long patches;
+
+    start_kube();
+    fake_pods(0, 3);
+    for (int i = 0; i < 200 && !contains("/debug/gangs", "\"exist\":3"); i++)
+        sleep_ms(25);
+    cr_assert_eq(filter("kg", "4", 0, 2, node, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/kg (minMember 4): 3 of 4 pods exist");
+    cr_assert_eq(fake_stat("patches"), 0);
+    fake_pods(3, 4);
+    /* the tick sees quorum from the watch, admits the gang (capacity is
+     * there) and wakes every member once, with the latest state */
+    for (int i = 0; i < 200 && fake_stat("patches") < 4; i++)
+        sleep_ms(25);
+    sleep_ms(300);
+    patches = fake_stat("patches");
+    cr_assert_eq(patches, 4, "one wake-up per parked member: %ld", patches);
+    cr_assert(contains("/debug/gangs", "\"state\":\"admitted\""));
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(filter("kg", "4", i, 2, node, reason), 1);
+        bind_start(&b[i], "kg", i, node);
+        if (i < 3) {
+            sleep_ms(100);
+            cr_assert_eq(fake_stat("binds"), 0, "nothing bound before the "
+                         "last member");
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(b[i].th, NULL);
+        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
+    }
+    cr_assert_eq(fake_stat("binds"), 4);
+    cr_assert_eq(stop_server(), 0);
+}
+
+Test(gang_kube, podgroups_from_the_api_server_set_min_member,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    struct buf b, out;
+    char node[64], reason[256];
+
+    start_kube();
+    buf_init(&b, BUF_UNLIMITED);
+    buf_init(&out, BUF_UNLIMITED);
+    buf_adds(&b, "[");
+    for (int i = 0; i < 2; i++)
+        buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{"
+                   "\"name\":\"pgk-%d\",\"namespace\":\"ml\",\"uid\":"
+                   "\"uid-pgk-%d\",\"labels\":{\"scheduling.x-k8s.io/"
+                   "pod-group\":\"pgk\"},\"annotations\":{\"muster.dev/"
+                   "min-member\":\"5\"}},\"spec\":{\"containers\":[{"
+                   "\"name\":\"c\"}]}}}", i ? "," : "", i, i);
+    buf_adds(&b, "]");
+    cr_assert_eq(fake_call("/_control/pods", b.data, &out), 200);
+    for (int i = 0; i < 200 && fake_stat("podgroupLists") < 1; i++)
+        sleep_ms(25);
+    cr_assert_geq(fake_stat("podgroupLists"), 1);
+    for (int i = 0; i < 200 && !contains("/debug/gangs", "\"exist\":2");
+         i++)
+        sleep_ms(25);
+    cr_assert_eq(filter("pgk", "5", 0, 0, node, reason), 1,
+                 "the PodGroup's minMember 2 wins over the annotation's 5: "
+                 "%s", reason);
+    cr_assert(contains("/debug/gangs", "\"minMember\":2"));
+    buf_fini(&b);
+    buf_fini(&out);
+    cr_assert_eq(stop_server(), 0);
+}
