@@ -5,6 +5,9 @@
 #   make test       install missing Debian packages, build, run every test
 #   make asan       build with ASan+UBSan into build-asan/ and run the tests
 #   make bench      service latency benchmark (bench/)
+#   make e2e        muster against a real kube-apiserver + kube-scheduler
+#                   v1.20 on 127.0.0.1 (tests/e2e/run.sh; first run builds
+#                   them from Debian's source package, ~4 min, then cached)
 #   make style      check formatting with clang-format
 
 CC       ?= cc
@@ -34,7 +37,7 @@ TEST_BINS := $(if $(UNIT_SRCS),$(BUILD)/unit-tests) \
 # Criterion runs tests in parallel workers; keep it to the machine's cores.
 CRITERION_FLAGS ?= --jobs 2
 
-.PHONY: all run test test-build check-deps asan bench style clean
+.PHONY: all run test test-build check-deps asan bench style clean e2e
 
 all: muster
 
@@ -94,6 +97,11 @@ asan:
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    MUSTER_BIN=$(CURDIR)/build-asan/muster $$t $(CRITERION_FLAGS); \
 	done
+
+# Starts etcd, kube-apiserver, kube-scheduler and muster; see tests/e2e/run.sh.
+e2e: check-deps
+	$(MAKE) muster
+	MUSTER_BIN=$(CURDIR)/muster tests/e2e/run.sh
 
 style:
 	clang-format --dry-run --Werror $$(find src tests bench -name '*.[ch]')
