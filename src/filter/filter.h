@@ -39,6 +39,9 @@ struct filter_plugin {
      * write a message relative to args (".foo: must be ...") into err. */
     int (*init)(const cJSON *args, void **state, char *err, size_t errlen);
     void (*fini)(void *state);                       /* optional */
+    /* Optional: print the effective args as a JSON object into dst (for
+     * `muster policy check`); RET MU_OK or MU_ELIMIT when cap is short. */
+    int (*describe)(const void *state, char *dst, size_t cap);
     int (*filter)(const void *state, const struct pod *pod,
                   const struct node_view *nv, struct filter_status *st);
 };
@@ -47,6 +50,11 @@ struct filter_plugin {
 int filter_pass(struct filter_status *st);
 int filter_fail(struct filter_status *st, enum filter_verdict v,
                 const char *code, const char *fmt, ...) MU_PRINTF(4, 5);
+/* Does one of the pod's tolerations tolerate the taint? A toleration
+ * matches when its effect is empty or equal and either it is Exists with an
+ * empty key (every taint), or the keys are equal and it is Exists or its
+ * value equals the taint's (Equal). */
+bool filter_tolerates(const struct pod *pod, const struct taint *taint);
 
 /* Registry (registry.c, built from plugins.def). */
 const struct filter_plugin *filter_plugin_find(const char *name);

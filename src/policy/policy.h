@@ -1,6 +1,6 @@
 /* policy.h - a scheduling policy: which filter plugins run, in what order,
  * and which score plugins with what weights and parameters. Loaded from a
- * JSON file (policies/*.json):
+ * JSON file (policies/NAME.json):
  *
  *   {
  *     "description": "one line",

@@ -39,6 +39,14 @@ struct score_plugin {
                       int64_t *scores, size_t n);
 };
 
+/* Plugin helpers. Usage of resource id on the node once the pod is placed
+ * (used + request, saturating instead of overflowing). */
+int64_t score_used_after(const struct pod *pod, const struct node_view *nv,
+                         int id);
+/* num * SCORE_MAX / den, truncated, for 0 <= num and 0 < den; no overflow
+ * for any int64 inputs. */
+int64_t score_pct(int64_t num, int64_t den);
+
 const struct score_plugin *score_plugin_find(const char *name);
 size_t score_plugin_count(void);
 const struct score_plugin *score_plugin_at(size_t i);

@@ -1,0 +1,151 @@
+/* test_filter_resources_fit.c - requests against free capacity: texts,
+ * order, resolvable vs unresolvable and ignoredResources. */
+#include "common.h"
+#include "fixtures.h"
+
+#include <criterion/criterion.h>
+
+static struct filter_status st;
+
+static enum filter_verdict fit(const char *alloc, const char *used,
+                               const char *req, const char *args)
+{
+    struct node_info *n = fx_node("n1", alloc);
+    struct pod *p = fx_pod("p", req);
+    enum filter_verdict v;
+
+    fx_node_used(n, used);
+    v = fx_filter("resources-fit", args, p, n, &st);
+    node_free(n);
+    pod_free(p);
+    return v;
+}
+
+Test(resources_fit, pod_that_fits_passes)
+{
+    cr_assert_eq(fit("cpu=4000 memory=1000 pods=10", "cpu=1000 pods=3",
+                     "cpu=1000 memory=500", NULL),
+                 FILTER_PASS);
+}
+
+Test(resources_fit, exact_fit_passes)
+{
+    cr_assert_eq(fit("cpu=4000 memory=1000 pods=10",
+                     "cpu=3000 memory=600 pods=9", "cpu=1000 memory=400",
+                     NULL),
+                 FILTER_PASS);
+}
+
+Test(resources_fit, short_cpu_is_resolvable_insufficient_cpu)
+{
+    cr_assert_eq(fit("cpu=4000 memory=1000 pods=10", "cpu=3500",
+                     "cpu=1000", NULL),
+                 FILTER_FAIL);
+    cr_assert_str_eq(st.reason, "Insufficient cpu");
+    cr_assert_str_eq(st.code, "insufficient");
+}
+
+Test(resources_fit, too_many_pods_listed_first_then_by_resource)
+{
+    cr_assert_eq(fit("cpu=4000 memory=1000 pods=10 nvidia.com/gpu=4",
+                     "cpu=4000 memory=1000 pods=10 nvidia.com/gpu=4",
+                     "nvidia.com/gpu=1 memory=1 cpu=1", NULL),
+                 FILTER_FAIL);
+    cr_assert_str_eq(st.reason, "Too many pods, Insufficient cpu, "
+                                "Insufficient memory, Insufficient "
+                                "nvidia.com/gpu");
+}
+
+Test(resources_fit, node_without_the_resource_is_unresolvable)
+{
+    cr_assert_eq(fit("cpu=4000 memory=1000 pods=10", "", "nvidia.com/gpu=1",
+                     NULL),
+                 FILTER_FAIL_UNRESOLVABLE);
+    cr_assert_str_eq(st.reason, "Insufficient nvidia.com/gpu");
+}
+
+Test(resources_fit, request_above_allocatable_is_unresolvable_overall)
+{
+    /* cpu could be freed by preemption, but 16 GPUs never fit on 8 */
+    cr_assert_eq(fit("cpu=4000 pods=10 nvidia.com/gpu=8", "cpu=4000",
+                     "cpu=100 nvidia.com/gpu=16", NULL),
+                 FILTER_FAIL_UNRESOLVABLE);
+    cr_assert_str_eq(st.reason, "Insufficient cpu, Insufficient "
+                                "nvidia.com/gpu");
+}
+
+Test(resources_fit, node_with_zero_pods_allocatable_is_unresolvable)
+{
+    cr_assert_eq(fit("cpu=4000", "", "cpu=1", NULL),
+                 FILTER_FAIL_UNRESOLVABLE);
+    cr_assert_str_eq(st.reason, "Too many pods");
+}
+
+Test(resources_fit, full_pod_slots_are_resolvable)
+{
+    cr_assert_eq(fit("cpu=4000 pods=2", "pods=2", "", NULL), FILTER_FAIL);
+    cr_assert_str_eq(st.reason, "Too many pods");
+}
+
+Test(resources_fit, overcommitted_resource_not_requested_is_ignored)
+{
+    cr_assert_eq(fit("cpu=4000 memory=100 pods=10", "memory=200", "cpu=10",
+                     NULL),
+                 FILTER_PASS);
+}
+
+Test(resources_fit, ignored_extended_resource_is_not_checked)
+{
+    cr_assert_eq(fit("cpu=4000 pods=10", "", "cpu=1 example.com/foo=3",
+                     "{\"ignoredResources\": [\"example.com/foo\"]}"),
+                 FILTER_PASS);
+    cr_assert_eq(fit("cpu=4000 pods=10", "", "cpu=1 example.com/foo=3",
+                     "{\"ignoredResources\": []}"),
+                 FILTER_FAIL_UNRESOLVABLE);
+    cr_assert_str_eq(st.reason, "Insufficient example.com/foo");
+}
+
+Test(resources_fit, describe_lists_ignored_resources)
+{
+    char d[256];
+
+    fx_describe("resources-fit", NULL, d, sizeof(d));
+    cr_assert_str_eq(d, "{\"ignoredResources\": []}");
+    fx_describe("resources-fit",
+                "{\"ignoredResources\": [\"a.io/x\", \"b.io/y\"]}", d,
+                sizeof(d));
+    cr_assert_str_eq(d, "{\"ignoredResources\": [\"a.io/x\", \"b.io/y\"]}");
+}
+
+Test(resources_fit, bad_args_are_rejected_with_their_path)
+{
+    char err[256];
+
+    cr_assert_eq(fx_init_err("resources-fit", "{\"ignored\": []}", err,
+                             sizeof(err)),
+                 MU_EINVAL);
+    cr_assert_str_eq(err, ".ignored: unknown key (known: ignoredResources)");
+    cr_assert_eq(fx_init_err("resources-fit", "{\"ignoredResources\": 1}",
+                             err, sizeof(err)),
+                 MU_EINVAL);
+    cr_assert_str_eq(err, ".ignoredResources: expected an array of resource "
+                          "names");
+    cr_assert_eq(fx_init_err("resources-fit",
+                             "{\"ignoredResources\": [\"a.io/x\", \"cpu\"]}",
+                             err, sizeof(err)),
+                 MU_EINVAL);
+    cr_assert_str_eq(err, ".ignoredResources[1]: \"cpu\" cannot be ignored "
+                          "(only extended resources can)");
+    cr_assert_eq(fx_init_err("resources-fit",
+                             "{\"ignoredResources\": [\"a.io/x\", "
+                             "\"a.io/x\"]}",
+                             err, sizeof(err)),
+                 MU_EINVAL);
+    cr_assert_str_eq(err, ".ignoredResources[1]: \"a.io/x\" listed twice");
+    cr_assert_eq(fx_init_err("resources-fit",
+                             "{\"ignoredResources\": [\"bad name\"]}", err,
+                             sizeof(err)),
+                 MU_EINVAL);
+    cr_assert_str_eq(err, ".ignoredResources[0]: \"bad name\" is not a "
+                          "resource name");
+}
