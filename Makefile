@@ -34,6 +34,8 @@ INTEG_SRCS := $(shell find tests/integration -name '*.c' 2>/dev/null | sort)
 INTEG_OBJS := $(INTEG_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(if $(UNIT_SRCS),$(BUILD)/unit-tests) \
              $(if $(INTEG_SRCS),$(BUILD)/integration-tests)
+# Test helpers: separate programs the integration tests start.
+FAKE_BIN  := $(BUILD)/fake-apiserver
 # Criterion runs tests in parallel workers; keep it to the machine's cores.
 CRITERION_FLAGS ?= --jobs 2
 
@@ -78,14 +80,19 @@ run: muster
 check-deps:
 	@scripts/deps.sh
 
-test-build: muster $(TEST_BINS)
+test-build: muster $(TEST_BINS) $(FAKE_BIN)
+
+# A fake kube-apiserver (tests/fake/) for the watch and bind tests.
+$(FAKE_BIN): $(BUILD)/tests/fake/fake_apiserver.o $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The integration tests start ./muster (MUSTER_BIN) on 127.0.0.1.
 test: check-deps
 	$(MAKE) test-build
 	@set -e; for t in $(TEST_BINS); do \
 	    echo "== $$t"; \
-	    MUSTER_BIN=$(CURDIR)/$(BUILD)/muster $$t $(CRITERION_FLAGS); \
+	    MUSTER_BIN=$(CURDIR)/$(BUILD)/muster \
+	    FAKE_APISERVER=$(CURDIR)/$(FAKE_BIN) $$t $(CRITERION_FLAGS); \
 	done
 
 asan:
@@ -95,7 +102,8 @@ asan:
 	    echo "== $$t (ASan+UBSan)"; \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    MUSTER_BIN=$(CURDIR)/build-asan/muster $$t $(CRITERION_FLAGS); \
+	    MUSTER_BIN=$(CURDIR)/build-asan/muster \
+	    FAKE_APISERVER=$(CURDIR)/build-asan/fake-apiserver $$t $(CRITERION_FLAGS); \
 	done
 
 # Starts etcd, kube-apiserver, kube-scheduler and muster; see tests/e2e/run.sh.

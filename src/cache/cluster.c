@@ -528,3 +528,94 @@ int cluster_dump_json(const struct cluster *c, struct buf *out)
     free(pods);
     return rc;
 }
+
+/* ---- relist support (added by h-kube for src/kube/watch.c) ---- */
+
+struct pod *cluster_pod_take(struct cluster *c, const char *uid)
+{
+    struct pod *p = strmap_get(&c->pods, uid, strlen(uid));
+
+    if (!p)
+        return NULL;
+    pod_unlink(c, p);
+    c->generation++;
+    return p;
+}
+
+/* Zero every slot's usage, charge c's pods again, drop idle slots. */
+static void cluster_recharge(struct cluster *c)
+{
+    size_t iter = 0;
+    struct pod *p;
+    void *v;
+
+    while (strmap_next(&c->nodes, &iter, NULL, NULL, &v)) {
+        struct node_slot *s = v;
+
+        memset(s->used, 0, sizeof(s->used));
+        if (s->node)
+            memset(s->node->used, 0, sizeof(s->node->used));
+    }
+    iter = 0;
+    while ((p = cluster_pod_next(c, &iter)))
+        pod_charge(c, p, 1);
+    iter = 0;
+    while (strmap_next(&c->nodes, &iter, NULL, NULL, &v))
+        slot_gc(c, v);    /* deleting the current key is allowed */
+}
+
+void cluster_swap_pods(struct cluster *c, struct cluster *fresh)
+{
+    struct strmap tmp;
+
+    MU_ASSERT(c->magic == CLUSTER_MAGIC && fresh->magic == CLUSTER_MAGIC);
+    MU_ASSERT(c != fresh);
+    tmp = c->pods;
+    c->pods = fresh->pods;
+    fresh->pods = tmp;
+    tmp = c->pods_by_key;
+    c->pods_by_key = fresh->pods_by_key;
+    fresh->pods_by_key = tmp;
+    cluster_recharge(c);
+    /* fresh's slots carry the usage of the pods it gave away: recompute
+     * them for the pods it holds now, so it stays a consistent cluster. */
+    cluster_recharge(fresh);
+    c->generation++;
+}
+
+void cluster_swap_nodes(struct cluster *c, struct cluster *fresh)
+{
+    size_t iter = 0, k = 0, nnew = fresh->nnodes;
+    struct node_info **incoming = xmalloc((nnew ? nnew : 1) * sizeof(*incoming));
+    void *v;
+
+    MU_ASSERT(c->magic == CLUSTER_MAGIC && fresh->magic == CLUSTER_MAGIC);
+    MU_ASSERT(c != fresh && cluster_pod_count(fresh) == 0);
+    /* Detach the new nodes from fresh. */
+    while (strmap_next(&fresh->nodes, &iter, NULL, NULL, &v)) {
+        struct node_slot *s = v;
+
+        if (s->node)
+            incoming[k++] = s->node;
+        s->node = NULL;
+    }
+    MU_ASSERT(k == nnew);
+    fresh->nnodes = 0;
+    /* Move c's old nodes into fresh; c keeps its slots' usage. */
+    iter = 0;
+    while (strmap_next(&c->nodes, &iter, NULL, NULL, &v)) {
+        struct node_slot *s = v;
+        struct node_info *old = s->node;
+
+        if (!old)
+            continue;
+        s->node = NULL;
+        c->nnodes--;
+        slot_gc(c, s);    /* deleting the current key is allowed */
+        cluster_node_put(fresh, old);
+    }
+    for (size_t i = 0; i < k; i++)
+        cluster_node_put(c, incoming[i]);
+    free(incoming);
+    c->generation++;
+}

@@ -59,6 +59,18 @@ int cluster_pod_del(struct cluster *c, const char *uid);
 /* Swap in the whole contents of `fresh` (consumed), keeping c's lock. */
 void cluster_replace(struct cluster *c, struct cluster *fresh);
 
+/* For relists of one resource (src/kube/watch.c), so a relist of pods keeps
+ * the nodes and vice versa. The caller holds c's write lock; `fresh` holds
+ * only the new objects of that kind, built off-lock. On return fresh holds
+ * c's old objects of that kind (and nothing else): free it after unlocking,
+ * so the lock is not held while 150,000 pods are freed. Usage is recomputed
+ * from the pods c ends up with. */
+void cluster_swap_nodes(struct cluster *c, struct cluster *fresh);
+void cluster_swap_pods(struct cluster *c, struct cluster *fresh);
+/* Unlink a pod from the cluster without freeing it and RET it (the caller
+ * now owns it, e.g. to put it back changed), or NULL when absent. */
+struct pod *cluster_pod_take(struct cluster *c, const char *uid);
+
 /* Readers (caller holds a lock). Returned pointers are borrowed. */
 struct node_info *cluster_node_get(const struct cluster *c, const char *name,
                                    size_t len);

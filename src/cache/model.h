@@ -161,6 +161,8 @@ struct node_info *node_new(void);      /* zeroed, magic set */
 void node_free(struct node_info *n);   /* accepts NULL */
 struct pod *pod_new(void);
 void pod_free(struct pod *p);          /* accepts NULL */
+/* RET a deep copy of p, owned by the caller (src/cache/model_dup.c). */
+struct pod *pod_dup(const struct pod *p);
 
 /* Does the label set match a NodeSelectorTerm (labels and, for matchFields,
  * the node name)? Shared by node-affinity (filter) and its preferred-term

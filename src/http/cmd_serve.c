@@ -1,11 +1,386 @@
-/* cmd_serve.c - placeholder until the service lands (issue 3). */
+/* cmd_serve.c - `muster serve`: flags, the cluster source (snapshot file,
+ * API server, or the embedded example), the HTTP service, and a clean stop
+ * on SIGINT/SIGTERM. */
 #include "common.h"
 #include "cmd.h"
+#include "cache/snapshot.h"
+#include "http/http.h"
+#include "kube/kube.h"
+#include "policy/policy.h"
+#include "util/log.h"
+#include "util/quantity.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <unistd.h>
+
+struct serve_opts {
+    const char *listen, *policy, *snapshot, *kubeconfig, *api_server;
+    const char *token_file, *port_file, *log_level, *max_body, *threads;
+    const char *assume_ttl, *watch_timeout;
+    bool debug_endpoints;
+    /* parsed by check_opts */
+    int64_t assume_ttl_ms;
+    long watch_timeout_s;
+};
+
+static const char usage_text[] =
+    "usage: muster serve --policy FILE [options]\n"
+    "\n"
+    "Answer kube-scheduler's extender callbacks (POST /filter, /prioritize,\n"
+    "/preempt, /bind) and GET /healthz, /readyz, /metrics.\n"
+    "\n"
+    "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8888;\n"
+    "                         port 0 picks a free port, see --port-file)\n"
+    "  --policy FILE          scheduling policy (policies/*.json), required\n"
+    "  --snapshot FILE        serve a cluster loaded from this JSON file\n"
+    "  --kubeconfig FILE      watch the cluster of this kubeconfig\n"
+    "  --api-server URL       watch this API server (with --token-file)\n"
+    "  --token-file FILE      bearer token for --api-server\n"
+    "                         (no cluster flag: the in-cluster service\n"
+    "                         account if present, else the embedded\n"
+    "                         examples/cluster.json)\n"
+    "  --assume-ttl SECONDS   how long a bound pod counts on its node before\n"
+    "                         the watch confirms it (default 30)\n"
+    "  --watch-timeout SECONDS  timeoutSeconds of each watch request\n"
+    "                         (default: random in 300..599, as client-go)\n"
+    "  --port-file FILE       write the port actually bound to FILE\n"
+    "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
+    "  --max-body SIZE        largest request body (default 64Mi)\n"
+    "  --threads N            HTTP worker threads (default: CPU cores)\n"
+    "  --debug-endpoints      also serve GET /debug/cache\n";
+
+struct flag {
+    const char *name;
+    size_t off;                  /* offset of the const char * in opts */
+    bool is_bool;
+};
+
+#define F_STR(n, field) {n, offsetof(struct serve_opts, field), false}
+
+static const struct flag flags[] = {
+    F_STR("--listen", listen),       F_STR("--policy", policy),
+    F_STR("--snapshot", snapshot),   F_STR("--kubeconfig", kubeconfig),
+    F_STR("--api-server", api_server), F_STR("--token-file", token_file),
+    F_STR("--port-file", port_file), F_STR("--log-level", log_level),
+    F_STR("--max-body", max_body),   F_STR("--threads", threads),
+    F_STR("--assume-ttl", assume_ttl), F_STR("--watch-timeout", watch_timeout),
+    {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "muster serve: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(muster serve --help for usage)\n");
+    return 2;
+}
+
+static int set_flag(struct serve_opts *o, const struct flag *f,
+                    const char *val)
+{
+    char *base = (char *)o;
+
+    if (f->is_bool) {
+        if (val)
+            return usage_error("%s takes no value", f->name);
+        *(bool *)(base + f->off) = true;
+        return 0;
+    }
+    if (!val || !*val)
+        return usage_error("%s needs a value", f->name);
+    *(const char **)(base + f->off) = val;
+    return 0;
+}
+
+/* RET 0, 2 (usage error, printed) or -1 (--help printed). */
+static int parse_flags(int argc, char **argv, struct serve_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *eq = strchr(arg, '=');
+        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+        const struct flag *f = NULL;
+
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            fputs(usage_text, stdout);
+            return -1;
+        }
+        for (size_t k = 0; k < ARRAY_LEN(flags); k++) {
+            if (strlen(flags[k].name) == nlen &&
+                !strncmp(flags[k].name, arg, nlen))
+                f = &flags[k];
+        }
+        if (!f)
+            return usage_error("unknown argument '%s'", arg);
+        if (!eq && !f->is_bool && i + 1 >= argc)
+            return usage_error("%s needs a value", f->name);
+        if (set_flag(o, f, eq ? eq + 1 : f->is_bool ? NULL : argv[++i]))
+            return 2;
+    }
+    return 0;
+}
+
+/* Unsigned decimal, 0..max. */
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    unsigned long v = 0;
+
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > max)
+            return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" (all interfaces). */
+static int parse_listen(const char *spec, struct http_opts *h)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    unsigned long port;
+    size_t hl;
+    int gai;
+
+    if (!colon || !parse_uint(colon + 1, 65535, &port))
+        return usage_error("--listen '%s': expected ADDR:PORT with a port "
+                           "0..65535", spec);
+    hl = (size_t)(colon - spec);
+    if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']') {
+        spec++;
+        hl -= 2;
+    }
+    if (hl >= sizeof(host))
+        return usage_error("--listen '%s': address too long", spec);
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    gai = getaddrinfo(hl ? host : NULL, colon + 1, &hints, &res);
+    if (gai || !res)
+        return usage_error("--listen: cannot resolve address '%s'", host);
+    memcpy(&h->addr, res->ai_addr, res->ai_addrlen);
+    h->addrlen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+/* --assume-ttl and --watch-timeout: whole seconds, 1..3600. */
+static int check_kube_opts(struct serve_opts *o)
+{
+    unsigned long v;
+
+    o->assume_ttl_ms = EXT_ASSUME_TTL_MS;
+    if (o->assume_ttl) {
+        if (!parse_uint(o->assume_ttl, 3600, &v) || v == 0)
+            return usage_error("--assume-ttl '%s': expected 1..3600 seconds",
+                               o->assume_ttl);
+        o->assume_ttl_ms = (int64_t)v * 1000;
+    }
+    if (o->watch_timeout) {
+        if (!parse_uint(o->watch_timeout, 3600, &v) || v == 0)
+            return usage_error("--watch-timeout '%s': expected 1..3600 "
+                               "seconds", o->watch_timeout);
+        o->watch_timeout_s = (long)v;
+    }
+    return 0;
+}
+
+static int check_opts(struct serve_opts *o, struct http_opts *h)
+{
+    unsigned long threads;
+    int64_t max_body;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int sources = !!o->snapshot + !!o->kubeconfig + !!o->api_server;
+
+    if (!o->policy)
+        return usage_error("%s", "--policy FILE is required");
+    if (sources > 1)
+        return usage_error("%s", "choose one of --snapshot, --kubeconfig "
+                                 "and --api-server");
+    if (o->token_file && !o->api_server)
+        return usage_error("%s", "--token-file goes with --api-server");
+    if (check_kube_opts(o))
+        return 2;
+    if (o->log_level && log_set_level(o->log_level))
+        return usage_error("--log-level '%s': expected debug, info, warn, "
+                           "error or off", o->log_level);
+    h->max_body = HTTP_DEFAULT_MAX_BODY;
+    if (o->max_body) {
+        if (quantity_parse(o->max_body, strlen(o->max_body), 0, &max_body) ||
+            max_body < 1024 || max_body > ((int64_t)1 << 32))
+            return usage_error("--max-body '%s': expected a size from 1Ki "
+                               "to 4Gi (e.g. 64Mi)", o->max_body);
+        h->max_body = (size_t)max_body;
+    }
+    h->threads = cores > 0 ? (unsigned)cores : 2;
+    if (o->threads) {
+        if (!parse_uint(o->threads, 256, &threads) || threads == 0)
+            return usage_error("--threads '%s': expected 1..256", o->threads);
+        h->threads = (unsigned)threads;
+    }
+    h->debug_endpoints = o->debug_endpoints;
+    return parse_listen(o->listen ? o->listen : "127.0.0.1:8888", h);
+}
+
+/* The running service: everything cmd_serve must free. */
+struct serve {
+    struct policy *policy;
+    struct cluster *cluster;
+    struct kube *kube;
+    struct metrics metrics;
+    struct ext_service ext;
+    struct http_server http;
+    const char *source;          /* for the startup log line */
+};
+
+/* A snapshot file, an API server, or the embedded example. RET 0 or the
+ * exit status (1 runtime failure, 2 invalid input), message printed. */
+static int open_cluster(const struct serve_opts *o, struct serve *sv)
+{
+    struct kube_opts ko = {.connect_timeout_ms = 5000,
+                           .request_timeout_ms = 10000,
+                           .assume_ttl_ms = o->assume_ttl_ms,
+                           .watch_timeout_s = o->watch_timeout_s};
+    char err[512];
+    int rc;
+
+    if (o->snapshot) {
+        sv->source = o->snapshot;
+        rc = snapshot_load(o->snapshot, &sv->cluster, err, sizeof(err));
+        if (rc)
+            goto fail;
+        return 0;
+    }
+    ko.kubeconfig = o->kubeconfig;
+    ko.api_server = o->api_server;
+    ko.token_file = o->token_file;
+    ko.in_cluster = !o->kubeconfig && !o->api_server && kube_in_cluster_env();
+    if (!ko.kubeconfig && !ko.api_server && !ko.in_cluster) {
+        sv->source = "embedded examples/cluster.json";
+        rc = snapshot_load_default(&sv->cluster, err, sizeof(err));
+        if (rc)
+            goto fail;
+        return 0;
+    }
+    sv->source = o->kubeconfig ? o->kubeconfig
+                 : o->api_server ? o->api_server : "in-cluster";
+    sv->cluster = cluster_new();
+    rc = kube_start(&ko, sv->cluster, &sv->kube, err, sizeof(err));
+    if (rc)
+        goto fail;
+    return 0;
+fail:
+    /* snapshot errors already name the file */
+    if (o->snapshot)
+        fprintf(stderr, "muster serve: %s\n", err);
+    else
+        fprintf(stderr, "muster serve: %s: %s\n", sv->source, err);
+    return rc == MU_EIO || rc == MU_ESTATE ? 1 : 2;
+}
+
+static int write_port_file(const char *path, uint16_t port)
+{
+    char tmp[4096];
+    FILE *f;
+    int ok;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+        return MU_ELIMIT;
+    f = fopen(tmp, "w");
+    if (!f)
+        return MU_EIO;
+    ok = fprintf(f, "%u\n", (unsigned)port) > 0;
+    ok = (fclose(f) == 0) && ok;
+    /* rename: a reader never sees a half-written file */
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return MU_EIO;
+    }
+    return MU_OK;
+}
+
+static void serve_fini(struct serve *sv)
+{
+    http_server_stop(&sv->http);
+    kube_stop(sv->kube);
+    if (sv->ext.magic)
+        ext_service_fini(&sv->ext);
+    cluster_free(sv->cluster);
+    policy_free(sv->policy);
+    metrics_fini(&sv->metrics);
+}
+
+/* Start everything, then wait for SIGINT/SIGTERM in this thread. The
+ * signals are blocked before any thread starts, so every thread inherits
+ * the mask and only sigwait sees them. */
+static int serve_run(const struct serve_opts *o, struct http_opts *h,
+                     struct serve *sv, const sigset_t *sigs)
+{
+    char err[1024];
+    int sig = 0, rc;
+
+    rc = policy_load(o->policy, &sv->policy, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "muster serve: %s\n", err);
+        return rc == MU_EIO ? 1 : 2;
+    }
+    if ((rc = open_cluster(o, sv)))
+        return rc;
+    ext_service_init(&sv->ext, sv->cluster, sv->policy, sv->kube,
+                     &sv->metrics);
+    sv->ext.assume_ttl_ms = o->assume_ttl_ms;
+    if (http_server_start(&sv->http, h, &sv->ext, &sv->metrics, err,
+                          sizeof(err))) {
+        fprintf(stderr, "muster serve: --listen %s: %s\n",
+                o->listen ? o->listen : "127.0.0.1:8888", err);
+        return 1;
+    }
+    if (o->port_file && write_port_file(o->port_file, sv->http.port)) {
+        fprintf(stderr, "muster serve: --port-file %s: %s\n", o->port_file,
+                strerror(errno));
+        return 1;
+    }
+    log_info("listening", "port=%u policy=%s cluster=\"%s\" threads=%u "
+             "max_body=%zu", (unsigned)sv->http.port, o->policy, sv->source,
+             h->threads, h->max_body);
+    while (sigwait(sigs, &sig) != 0)
+        ;
+    log_info("shutting down", "signal=%d", sig);
+    return 0;
+}
 
 int cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "muster serve: not built yet\n");
-    return 1;
+    struct serve_opts o = {0};
+    struct http_opts h;
+    struct serve sv;
+    sigset_t sigs;
+    int rc;
+
+    memset(&h, 0, sizeof(h));
+    rc = parse_flags(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if ((rc = check_opts(&o, &h)))
+        return rc;
+    memset(&sv, 0, sizeof(sv));
+    metrics_init(&sv.metrics);
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    rc = serve_run(&o, &h, &sv, &sigs);
+    serve_fini(&sv);
+    return rc;
 }

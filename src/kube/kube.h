@@ -19,6 +19,10 @@ struct kube_opts {
     long connect_timeout_ms;    /* default 5000 */
     long request_timeout_ms;    /* non-watch requests; default 10000 */
     int64_t assume_ttl_ms;      /* lifetime of an unconfirmed bind; 30000 */
+    long watch_timeout_s;       /* timeoutSeconds asked of each watch; 0:
+                                   random in [300, 600) as client-go does.
+                                   A watch silent for longer than this plus
+                                   half of it counts as stalled. */
 };
 
 struct kube;

@@ -7,7 +7,8 @@
 
 #include <criterion/criterion.h>
 
-#define CAPTURED "../shared/spec/captured/v1.20.2/001-nocache-filter.request.json"
+#define CAPTURED                                                               \
+    "../shared/spec/captured/v1.20.2/001-nocache-filter.request.json"
 
 /* Walk a whole value with the public calls (never js_skip), writing it back
  * compactly: the reference the fast skipper is checked against. */
@@ -377,8 +378,10 @@ static const char *i64_err(const char *doc)
 
 Test(jscan, i64_rejects_fractions_exponents_and_out_of_range)
 {
-    cr_assert_str_eq(i64_err("{\"n\":5.0}"), "Pod.n: expected integer, found 5.0");
-    cr_assert_str_eq(i64_err("{\"n\":1e3}"), "Pod.n: expected integer, found 1e3");
+    cr_assert_str_eq(i64_err("{\"n\":5.0}"),
+                     "Pod.n: expected integer, found 5.0");
+    cr_assert_str_eq(i64_err("{\"n\":1e3}"),
+                     "Pod.n: expected integer, found 1e3");
     cr_assert_str_eq(i64_err("{\"n\":-2E-1}"),
                      "Pod.n: expected integer, found -2E-1");
     cr_assert_str_eq(i64_err("{\"n\":9223372036854775808}"),
@@ -418,7 +421,8 @@ Test(jscan, bool_null_and_maybe_null)
     cr_assert_eq(js_maybe_null(&js), 0);
     cr_assert_eq(js_null(&js), MU_EINVAL);
     cr_assert_str_eq(js_error(&js), "[3]: expected null, found number");
-    cr_assert_eq(js_maybe_null(&js), MU_EINVAL, "after an error every call fails");
+    cr_assert_eq(js_maybe_null(&js), MU_EINVAL,
+                 "after an error every call fails");
 
     js_init(&js, "nulx", 4);
     cr_assert_eq(js_maybe_null(&js), MU_EINVAL);
@@ -647,13 +651,15 @@ static const struct {
     { "[1 2]", "expected ',' or ']', found '2'" },
     { "[1,]", "expected a value after ',', found ']'" },
     { "[,1]", "[0]: invalid character ',' looking for beginning of value" },
-    { "{\"a\":[1,{\"b\":tru}]}", "a[1].b: invalid character '}' in literal true" },
+    { "{\"a\":[1,{\"b\":tru}]}",
+      "a[1].b: invalid character '}' in literal true" },
     { "{\"a\":{\"b\":[0,1,02]}}", "a.b[2]: invalid number: leading zero" },
     { "1 2", "invalid character '2' after top-level value" },
     { "{} x", "invalid character 'x' after top-level value" },
     { "{}}", "invalid character '}' after top-level value" },
     { "\"a\"\x01", "invalid character '\\x01' after top-level value" },
-    { "\xef\xbb\xbf{}", "invalid character '\\xef' looking for beginning of value" },
+    { "\xef\xbb\xbf{}",
+      "invalid character '\\xef' looking for beginning of value" },
 };
 
 Test(jscan, invalid_documents_give_exact_messages)

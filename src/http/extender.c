@@ -1,0 +1,346 @@
+/* extender.c - the extender service: /filter and /prioritize, and the
+ * dispatch of every verb. Filter decides each node with the policy's
+ * filter chain (filter_run), prioritize ranks them with its weighted score
+ * plugins (score_run); both read node usage from the cluster under its read
+ * lock, for the length of one call. */
+#include "common.h"
+#include "http/extender.h"
+#include "http/ext_int.h"
+#include "http/metrics.h"
+#include "kube/kube.h"
+#include "policy/policy.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#define UNKNOWN_NODE_MSG "node unknown to muster's cache"
+
+static const int64_t zero_used[RES_MAX];
+
+void ext_service_init(struct ext_service *s, struct cluster *c,
+                      const struct policy *pol, struct kube *k,
+                      struct metrics *m)
+{
+    memset(s, 0, sizeof(*s));
+    s->magic = EXT_SERVICE_MAGIC;
+    s->cluster = c;
+    s->policy = pol;
+    s->kube = k;
+    s->metrics = m;
+    s->assume_ttl_ms = EXT_ASSUME_TTL_MS;
+    pod_memo_init(&s->memo, POD_MEMO_MAX);
+}
+
+void ext_service_fini(struct ext_service *s)
+{
+    pod_memo_fini(&s->memo);
+    s->magic = 0;
+}
+
+bool ext_service_ready(struct ext_service *s)
+{
+    bool synced;
+
+    if (s->kube)
+        return kube_ready(s->kube);
+    cluster_rdlock(s->cluster);
+    synced = s->cluster->synced;
+    cluster_unlock(s->cluster);
+    return synced;
+}
+
+const char *ext_verb_name(enum ext_verb v)
+{
+    static const char *const names[EXT_NVERBS] = {
+        "filter", "prioritize", "preempt", "bind"};
+
+    return v < EXT_NVERBS ? names[v] : "?";
+}
+
+/* Rejections of one call, counted locally and added to the metrics once. */
+struct tally {
+    size_t n;
+    struct {
+        const char *plugin, *code;
+        uint64_t count;
+    } e[16];
+};
+
+static void tally_add(struct tally *t, const char *plugin, const char *code)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->e[i].plugin == plugin && t->e[i].code == code) {
+            t->e[i].count++;
+            return;
+        }
+    }
+    if (t->n == ARRAY_LEN(t->e))
+        return;
+    t->e[t->n].plugin = plugin;
+    t->e[t->n].code = code;
+    t->e[t->n++].count = 1;
+}
+
+static void tally_flush(struct tally *t, struct metrics *m)
+{
+    for (size_t i = 0; m && i < t->n; i++)
+        metrics_reject(m, t->e[i].plugin, t->e[i].code, t->e[i].count);
+}
+
+/* The answer of /filter as it is built: passing nodes go straight to out
+ * (names or raw objects), failures to their own maps. */
+struct filter_out {
+    struct buf names;            /* passing names: "a","b" */
+    struct buf items;            /* passing node objects, raw */
+    struct buf failed;           /* "node":"reason",... */
+    struct buf unres;
+    struct tally tally;
+};
+
+static int add_map_entry(struct buf *b, const char *name, size_t nlen,
+                         const char *reason)
+{
+    int rc = b->len ? buf_addc(b, ',') : MU_OK;
+
+    if (!rc)
+        rc = buf_add_jstr(b, name, nlen);
+    if (!rc)
+        rc = buf_addc(b, ':');
+    if (!rc)
+        rc = ext_put_text(b, reason, strlen(reason));
+    return rc;
+}
+
+static int add_pass(struct filter_out *fo, const struct ext_node *n)
+{
+    int rc = fo->names.len ? buf_addc(&fo->names, ',') : MU_OK;
+
+    if (!rc)
+        rc = buf_add_jstr(&fo->names, n->name, n->nlen);
+    if (!rc && n->raw) {
+        if (fo->items.len)
+            rc = buf_addc(&fo->items, ',');
+        if (!rc)
+            rc = buf_add(&fo->items, n->raw, n->rawlen);
+    }
+    return rc;
+}
+
+/* Judge one node. node == NULL: unknown (names) or undecodable (Nodes). */
+static int filter_one(struct ext_service *s, const struct pod *pod,
+                      const struct ext_node *n, const struct node_info *node,
+                      const int64_t *used, struct filter_out *fo)
+{
+    struct filter_status st = {.verdict = FILTER_PASS};
+    struct node_view nv = {.node = node, .used = used};
+    const char *plugin = "muster";
+    int failed = -1, rc;
+
+    if (!node) {
+        tally_add(&fo->tally, plugin, n->bad ? "undecodable" : "unknown-node");
+        return add_map_entry(&fo->unres, n->name, n->nlen,
+                             n->bad ? n->bad : UNKNOWN_NODE_MSG);
+    }
+    rc = filter_run(s->policy, pod, &nv, &st, &failed);
+    if (failed >= 0)
+        plugin = s->policy->filters[failed].plugin->name;
+    if (rc) {
+        /* a plugin that cannot run rejects this node only, retryably */
+        log_error("filter plugin failed", "plugin=%s node=%.*s err=\"%s\"",
+                  plugin, (int)n->nlen, n->name, mu_strerror(rc));
+        st.verdict = FILTER_FAIL;
+        st.code = "plugin-error";
+        snprintf(st.reason, sizeof(st.reason),
+                 "muster filter plugin %s could not run: %s", plugin,
+                 mu_strerror(rc));
+    }
+    if (st.verdict == FILTER_PASS)
+        return add_pass(fo, n);
+    tally_add(&fo->tally, plugin, st.code ? st.code : "unspecified");
+    return add_map_entry(st.verdict == FILTER_FAIL ? &fo->failed : &fo->unres,
+                         n->name, n->nlen, st.reason);
+}
+
+static int filter_nodes(struct ext_service *s, const struct ext_args *a,
+                        struct filter_out *fo)
+{
+    const struct ext_nodes *ns = a->has_nodes ? &a->nodes : &a->names;
+    int rc = MU_OK;
+
+    for (size_t i = 0; !rc && i < ns->n; i++) {
+        const struct ext_node *n = &ns->v[i];
+        const struct node_info *cached =
+            cluster_node_get(s->cluster, n->name, n->nlen);
+        const struct node_info *node = a->has_nodes ? n->node : cached;
+        const int64_t *used = cached ? cached->used : zero_used;
+
+        /* request objects carry no usage: the cache's node has it */
+        rc = filter_one(s, a->pod, n, node, used, fo);
+    }
+    return rc;
+}
+
+static int filter_print(const struct ext_args *a, struct filter_out *fo,
+                        struct buf *out)
+{
+    int rc = buf_adds(out, "{\"Nodes\":");
+
+    if (!rc && a->has_nodes)
+        rc = buf_adds(out, "{\"metadata\":{},\"items\":[");
+    if (!rc && a->has_nodes && fo->items.len)
+        rc = buf_add(out, fo->items.data, fo->items.len);
+    if (!rc)
+        rc = buf_adds(out, a->has_nodes ? "]},\"NodeNames\":"
+                                        : "null,\"NodeNames\":");
+    if (!rc && a->has_names)
+        rc = buf_addc(out, '[');
+    if (!rc && a->has_names && fo->names.len)
+        rc = buf_add(out, fo->names.data, fo->names.len);
+    if (!rc)
+        rc = buf_adds(out, a->has_names ? "],\"FailedNodes\":{"
+                                        : "null,\"FailedNodes\":{");
+    if (!rc && fo->failed.len)
+        rc = buf_add(out, fo->failed.data, fo->failed.len);
+    if (!rc)
+        rc = buf_adds(out, "},\"FailedAndUnresolvableNodes\":{");
+    if (!rc && fo->unres.len)
+        rc = buf_add(out, fo->unres.data, fo->unres.len);
+    if (!rc)
+        rc = buf_adds(out, "},\"Error\":\"\"}");
+    return rc;
+}
+
+static int ext_filter(struct ext_service *s, struct ext_args *a,
+                      struct ext_call *call)
+{
+    struct filter_out fo;
+    int rc;
+
+    memset(&fo, 0, sizeof(fo));
+    buf_init(&fo.names, call->out->max);
+    buf_init(&fo.items, call->out->max);
+    buf_init(&fo.failed, call->out->max);
+    buf_init(&fo.unres, call->out->max);
+    cluster_rdlock(s->cluster);
+    rc = filter_nodes(s, a, &fo);
+    cluster_unlock(s->cluster);
+    if (!rc)
+        rc = filter_print(a, &fo, call->out);
+    tally_flush(&fo.tally, s->metrics);
+    buf_fini(&fo.names);
+    buf_fini(&fo.items);
+    buf_fini(&fo.failed);
+    buf_fini(&fo.unres);
+    /* remember the pod: /bind names it only by uid */
+    pod_memo_put(&s->memo, a->pod);
+    a->pod = NULL;
+    return rc;
+}
+
+static int prio_print(const struct ext_nodes *ns, const int64_t *score,
+                      struct buf *out)
+{
+    int rc = buf_addc(out, '[');
+
+    for (size_t i = 0; !rc && i < ns->n; i++) {
+        rc = buf_adds(out, i ? ",{\"Host\":" : "{\"Host\":");
+        if (!rc)
+            rc = buf_add_jstr(out, ns->v[i].name, ns->v[i].nlen);
+        if (!rc)
+            rc = buf_adds(out, ",\"Score\":");
+        if (!rc)
+            rc = buf_add_i64(out, MU_MAX(0, MU_MIN(EXT_SCORE_MAX, score[i])));
+        if (!rc)
+            rc = buf_addc(out, '}');
+    }
+    return rc ? rc : buf_addc(out, ']');
+}
+
+/* Score the nodes muster knows; unknown or undecodable ones score 0. */
+static int ext_prioritize(struct ext_service *s, struct ext_args *a,
+                          struct ext_call *call)
+{
+    const struct ext_nodes *ns = a->has_nodes ? &a->nodes : &a->names;
+    struct node_view *nv = xcalloc(ns->n + 1, sizeof(*nv));
+    int64_t *raw = xcalloc(ns->n + 1, sizeof(*raw));
+    int64_t *score = xcalloc(ns->n + 1, sizeof(*score));
+    size_t *idx = xcalloc(ns->n + 1, sizeof(*idx)), k = 0;
+    int rc;
+
+    cluster_rdlock(s->cluster);
+    for (size_t i = 0; i < ns->n; i++) {
+        const struct ext_node *n = &ns->v[i];
+        const struct node_info *cached =
+            cluster_node_get(s->cluster, n->name, n->nlen);
+        const struct node_info *node = a->has_nodes ? n->node : cached;
+
+        if (!node)
+            continue;
+        nv[k].node = node;
+        nv[k].used = cached ? cached->used : zero_used;
+        idx[k++] = i;
+    }
+    rc = k ? score_run(s->policy, a->pod, nv, k, raw) : MU_OK;
+    cluster_unlock(s->cluster);
+    for (size_t j = 0; !rc && j < k; j++)
+        score[idx[j]] = raw[j];
+    if (rc)
+        rc = ext_answer_error(call, EXT_PRIORITIZE, 500,
+                              "muster score plugins failed");
+    else
+        rc = prio_print(ns, score, call->out);
+    free(nv);
+    free(raw);
+    free(score);
+    free(idx);
+    return rc;
+}
+
+static int handle_args_verb(struct ext_service *s, enum ext_verb verb,
+                            struct ext_call *call)
+{
+    struct ext_args a;
+    char err[EXT_ERR_MAX];
+    int rc;
+
+    rc = ext_args_decode(call->body, call->len, &a, err, sizeof(err));
+    ext_pod_label(a.pod, call->pod, sizeof(call->pod));
+    call->nnodes = a.has_nodes ? a.nodes.n : a.names.n;
+    if (rc) {
+        rc = ext_answer_error(call, verb,
+                              verb == EXT_PRIORITIZE ? 400 : 200, err);
+    } else if (!ext_service_ready(s)) {
+        rc = ext_answer_error(call, verb, verb == EXT_PRIORITIZE ? 503 : 200,
+                              EXT_NOT_SYNCED_MSG);
+    } else {
+        rc = verb == EXT_FILTER ? ext_filter(s, &a, call)
+                                : ext_prioritize(s, &a, call);
+    }
+    ext_args_fini(&a);
+    return rc;
+}
+
+int ext_handle(struct ext_service *s, enum ext_verb verb,
+               struct ext_call *call)
+{
+    char err[EXT_ERR_MAX];
+
+    MU_ASSERT(s->magic == EXT_SERVICE_MAGIC);
+    call->status = 200;
+    call->failed = false;
+    call->pod[0] = '\0';
+    call->nnodes = 0;
+    buf_reset(call->out);
+    if (!ext_body_is_json(call->body, call->len, err, sizeof(err)))
+        return ext_answer_error(call, verb, 400, err);
+    switch (verb) {
+    case EXT_FILTER:
+    case EXT_PRIORITIZE:
+        return handle_args_verb(s, verb, call);
+    case EXT_PREEMPT:
+        return ext_preempt(s, call);
+    case EXT_BIND:
+        return ext_bind(s, call);
+    default:
+        return ext_answer_error(call, verb, 404, "unknown verb");
+    }
+}

@@ -1,0 +1,85 @@
+/* extender.h - kube-scheduler's extender/v1 callbacks (filter, prioritize,
+ * preempt, bind) answered from a request body into a response body. No
+ * HTTP here: server.c feeds bodies in and sends what comes out, which keeps
+ * every verb testable on captured bodies without a socket.
+ *
+ * Wire format: k8s.io/kube-scheduler/extender/v1, JSON with the Go field
+ * names (Pod, Nodes, NodeNames, FailedNodes, ...). Top-level keys match
+ * ignoring case, as Go's decoder does; unknown keys are skipped. Answers are
+ * printed straight into a struct buf in Go's field order.
+ *
+ * Failure rules (kube-scheduler fails the whole scheduling attempt on a
+ * non-200 status, an undecodable body or a non-empty Error):
+ *   - a node is rejected only through FailedNodes (evicting pods may help)
+ *     or FailedAndUnresolvableNodes (it cannot), never through Error;
+ *   - a filter answer always carries the node field matching the request
+ *     (NodeNames for names, Nodes for a NodeList), since neither means
+ *     "reject every node";
+ *   - a bad request (malformed JSON, wrong type, no Pod) is HTTP 200 with
+ *     the verb's result type carrying Error, or 400 when the body is not
+ *     JSON at all. HostPriorityList has no Error field: a bad prioritize
+ *     request is answered 400 (503 before the cache is synced) with
+ *     {"Error":"..."}, which kube-scheduler treats as "no scores from this
+ *     extender" - exactly what it does with any prioritize failure.
+ * Error and reason texts never contain '%' (kube-scheduler uses Error as a
+ * format string). */
+#ifndef MUSTER_HTTP_EXTENDER_H
+#define MUSTER_HTTP_EXTENDER_H
+
+#include "common.h"
+#include "cache/cluster.h"
+#include "http/pod_memo.h"
+#include "util/buf.h"
+
+struct policy;
+struct kube;
+struct metrics;
+
+enum ext_verb { EXT_FILTER = 0, EXT_PRIORITIZE, EXT_PREEMPT, EXT_BIND,
+                EXT_NVERBS };
+
+#define EXT_MAX_NODES 100000     /* nodes or names in one request */
+#define EXT_ASSUME_TTL_MS 30000  /* kube mode: life of an unconfirmed bind */
+
+/* What the callbacks work on. Everything is borrowed except the memo. */
+struct ext_service {
+    uint32_t magic;
+    struct cluster *cluster;
+    const struct policy *policy;
+    struct kube *kube;           /* NULL: snapshot mode */
+    struct metrics *metrics;     /* NULL: not counted */
+    struct pod_memo memo;        /* pods seen by filter, for bind */
+    int64_t assume_ttl_ms;
+};
+
+#define EXT_SERVICE_MAGIC 0x45585453u
+
+void ext_service_init(struct ext_service *s, struct cluster *c,
+                      const struct policy *pol, struct kube *k,
+                      struct metrics *m);
+void ext_service_fini(struct ext_service *s);
+/* True when the cluster holds its initial lists (always for snapshots). */
+bool ext_service_ready(struct ext_service *s);
+
+/* One callback. IN body/len; OUT the rest. */
+struct ext_call {
+    const char *body;
+    size_t len;
+    struct buf *out;             /* the answer (caller's buffer, capped) */
+    int status;                  /* HTTP status to send */
+    bool failed;                 /* the answer reports an error */
+    char pod[160];               /* "ns/name" for the log line, or "" */
+    size_t nnodes;               /* nodes in the request */
+};
+
+/* Answer one callback. RET MU_OK (status and out set, even for a bad
+ * request), or MU_ELIMIT when the answer does not fit out's cap. */
+int ext_handle(struct ext_service *s, enum ext_verb verb,
+               struct ext_call *call);
+const char *ext_verb_name(enum ext_verb v);
+/* Replace the call's answer by the verb's error shape carrying msg ('%'
+ * replaced), with this HTTP status. RET MU_OK or MU_ELIMIT. */
+int ext_answer_error(struct ext_call *call, enum ext_verb v, int status,
+                     const char *msg);
+
+#endif

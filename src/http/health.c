@@ -1,0 +1,43 @@
+/* health.c - GET /healthz (the process answers), /readyz (the cache is
+ * synced), /metrics (Prometheus text) and /debug/cache (the model). */
+#include "common.h"
+#include "http/http.h"
+
+int http_healthz(struct http_server *srv, struct http_reply *rep)
+{
+    MU_UNUSED(srv);
+    rep->status = 200;
+    rep->ctype = "text/plain; charset=utf-8";
+    return buf_adds(rep->body, "ok\n");
+}
+
+int http_readyz(struct http_server *srv, struct http_reply *rep)
+{
+    rep->ctype = "text/plain; charset=utf-8";
+    if (ext_service_ready(srv->ext)) {
+        rep->status = 200;
+        return buf_adds(rep->body, "ok\n");
+    }
+    rep->status = 503;
+    return buf_adds(rep->body, "not ready: muster cache not synced yet\n");
+}
+
+int http_metrics(struct http_server *srv, struct http_reply *rep)
+{
+    rep->status = 200;
+    rep->ctype = "text/plain; version=0.0.4; charset=utf-8";
+    return metrics_render(srv->metrics, srv->ext->cluster,
+                          ext_service_ready(srv->ext), rep->body);
+}
+
+int http_debug_cache(struct http_server *srv, struct http_reply *rep)
+{
+    int rc;
+
+    rep->status = 200;
+    rep->ctype = "application/json";
+    cluster_rdlock(srv->ext->cluster);
+    rc = cluster_dump_json(srv->ext->cluster, rep->body);
+    cluster_unlock(srv->ext->cluster);
+    return rc;
+}

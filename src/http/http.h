@@ -1,0 +1,77 @@
+/* http.h - the HTTP service: libmicrohttpd daemon, route table and the
+ * non-extender endpoints (health, metrics, debug). Extender verbs are
+ * answered by extender.h; this layer reads bodies (capped), times calls,
+ * logs and counts them. */
+#ifndef MUSTER_HTTP_HTTP_H
+#define MUSTER_HTTP_HTTP_H
+
+#include "common.h"
+#include "http/extender.h"
+#include "http/metrics.h"
+#include "util/buf.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#define HTTP_DEFAULT_MAX_BODY (64u << 20)
+/* Longer than Go's idle keep-alive (90 s): closing a connection the client
+ * is about to reuse fails that callback. */
+#define HTTP_CONN_TIMEOUT_S 300
+
+struct http_opts {
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    size_t max_body;             /* bytes; larger bodies get 413 */
+    unsigned threads;            /* MHD thread pool size */
+    bool debug_endpoints;        /* GET /debug/cache */
+};
+
+struct http_server {
+    struct http_opts opts;
+    struct ext_service *ext;     /* borrowed */
+    struct metrics *metrics;     /* borrowed */
+    struct MHD_Daemon *daemon;
+    uint16_t port;               /* the port actually bound */
+};
+
+/* What a handler answers. The body buffer is the caller's. */
+struct http_reply {
+    int status;
+    const char *ctype;
+    struct buf *body;
+    const char *allow;           /* Allow header for 405, or NULL */
+};
+
+struct http_route {
+    const char *method;
+    const char *path;
+    /* EXT_NVERBS for non-extender routes */
+    enum ext_verb verb;
+    /* non-extender handler */
+    int (*fn)(struct http_server *srv, struct http_reply *rep);
+    bool debug;                  /* only with --debug-endpoints */
+};
+
+/* Find the route for method+path. Extender verbs also match with any path
+ * prefix ("/muster/filter"), since kube-scheduler appends the verb to its
+ * urlPrefix. RET the route, or NULL with *status 404 or 405 (and *allow set
+ * for 405). */
+const struct http_route *http_route_find(const struct http_server *srv,
+                                         const char *method, const char *path,
+                                         int *status, const char **allow);
+
+/* Handlers in health.c. */
+int http_healthz(struct http_server *srv, struct http_reply *rep);
+int http_readyz(struct http_server *srv, struct http_reply *rep);
+int http_metrics(struct http_server *srv, struct http_reply *rep);
+int http_debug_cache(struct http_server *srv, struct http_reply *rep);
+
+/* Start the daemon on opts->addr. RET MU_OK with srv->port set, or MU_EIO
+ * with err saying why (address in use, ...). */
+int http_server_start(struct http_server *srv, const struct http_opts *opts,
+                      struct ext_service *ext, struct metrics *m, char *err,
+                      size_t errlen);
+/* Stop accepting, finish in-flight calls, free the daemon. */
+void http_server_stop(struct http_server *srv);
+
+#endif

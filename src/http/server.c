@@ -1,0 +1,279 @@
+/* server.c - libmicrohttpd setup and the per-request life cycle: route,
+ * read the body into a capped buffer (413 past --max-body, checked against
+ * Content-Length up front too), answer, time, count and log. */
+#include "common.h"
+#include "http/http.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <time.h>
+
+/* A request in progress (MHD's per-connection-request context). */
+struct http_req {
+    const struct http_route *route;  /* NULL: answer `status` */
+    int status;
+    const char *allow;
+    struct buf body;
+    bool too_big;
+    int64_t start_ns;
+};
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Content-Length as an unsigned decimal; false when absent or malformed
+ * (MHD itself rejects a malformed one before we see it). */
+static bool content_length(struct MHD_Connection *conn, uint64_t *out)
+{
+    const char *s = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_CONTENT_LENGTH);
+    uint64_t v = 0;
+
+    if (!s || !*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, int status,
+                                  const char *ctype, const char *allow,
+                                  struct buf *body)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    size_t len = 0;
+    char *data = buf_steal(body, &len);
+
+    if (data)
+        resp = MHD_create_response_from_buffer(len, data,
+                                               MHD_RESPMEM_MUST_FREE);
+    else
+        resp = MHD_create_response_from_buffer(0, (void *)"",
+                                               MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    ret = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
+                                  const char *allow, const char *msg)
+{
+    struct buf b;
+
+    buf_init(&b, BUF_UNLIMITED);
+    buf_adds(&b, "{\"Error\":");
+    buf_add_jstrz(&b, msg);
+    buf_addc(&b, '}');
+    return send_reply(conn, status, "application/json", allow, &b);
+}
+
+static void log_call(enum ext_verb v, const struct ext_call *call,
+                     int64_t ns)
+{
+    if (call->failed)
+        log_warn("callback failed", "verb=%s pod=%s nodes=%zu status=%d "
+                 "duration_ms=%.3f answer=%.300s",
+                 ext_verb_name(v), call->pod[0] ? call->pod : "-",
+                 call->nnodes, call->status, (double)ns / 1e6,
+                 call->out->data ? call->out->data : "");
+    else
+        log_debug("callback", "verb=%s pod=%s nodes=%zu status=%d "
+                  "duration_ms=%.3f",
+                  ext_verb_name(v), call->pod[0] ? call->pod : "-",
+                  call->nnodes, call->status, (double)ns / 1e6);
+}
+
+static enum MHD_Result answer_verb(struct http_server *srv,
+                                   struct MHD_Connection *conn,
+                                   struct http_req *req)
+{
+    enum ext_verb v = req->route->verb;
+    struct buf out;
+    struct ext_call call = {.body = req->body.data ? req->body.data : "",
+                            .len = req->body.len, .out = &out};
+    int64_t ns;
+    int rc;
+
+    /* an answer is at most the body plus the reasons of every node */
+    buf_init(&out, srv->opts.max_body + (16u << 20));
+    rc = ext_handle(srv->ext, v, &call);
+    if (rc)
+        rc = ext_answer_error(&call, v, 500, "muster could not build the "
+                              "answer: it exceeds the size limit");
+    ns = now_ns() - req->start_ns;
+    if (srv->metrics)
+        metrics_observe(srv->metrics, v, ns, call.failed);
+    log_call(v, &call, ns);
+    return send_reply(conn, call.status, "application/json", NULL, &out);
+}
+
+static enum MHD_Result answer(struct http_server *srv,
+                              struct MHD_Connection *conn,
+                              struct http_req *req, const char *method,
+                              const char *url)
+{
+    struct http_reply rep = {.status = 200, .ctype = "text/plain"};
+    struct buf body;
+    char msg[300];
+
+    if (!req->route) {
+        snprintf(msg, sizeof(msg), "%s %.200s: %s", method, url,
+                 req->status == 405 ? "method not allowed"
+                                    : "no such endpoint");
+        return send_error(conn, req->status, req->allow, msg);
+    }
+    if (req->too_big) {
+        snprintf(msg, sizeof(msg), "request body larger than %zu bytes "
+                 "(--max-body)", srv->opts.max_body);
+        return send_error(conn, 413, NULL, msg);
+    }
+    if (req->route->verb != EXT_NVERBS)
+        return answer_verb(srv, conn, req);
+    buf_init(&body, BUF_UNLIMITED);
+    rep.body = &body;
+    if (req->route->fn(srv, &rep)) {
+        buf_fini(&body);
+        return send_error(conn, 500, NULL, "muster could not build the "
+                          "answer");
+    }
+    return send_reply(conn, rep.status, rep.ctype, NULL, &body);
+}
+
+/* First call: route and check Content-Length. */
+static enum MHD_Result begin(struct http_server *srv,
+                             struct MHD_Connection *conn, const char *method,
+                             const char *url, void **con_cls)
+{
+    struct http_req *req = xcalloc(1, sizeof(*req));
+    uint64_t clen;
+    char msg[160];
+
+    req->start_ns = now_ns();
+    req->route = http_route_find(srv, method, url, &req->status, &req->allow);
+    buf_init(&req->body, srv->opts.max_body);
+    *con_cls = req;
+    if (!req->route || req->route->verb == EXT_NVERBS ||
+        !content_length(conn, &clen))
+        return MHD_YES;
+    if (clen > srv->opts.max_body) {
+        snprintf(msg, sizeof(msg), "request body of %llu bytes is larger "
+                 "than %zu bytes (--max-body)",
+                 (unsigned long long)clen, srv->opts.max_body);
+        return send_error(conn, 413, NULL, msg);
+    }
+    if (clen)
+        buf_reserve(&req->body, (size_t)clen);
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version,
+                                  const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    struct http_server *srv = cls;
+    struct http_req *req = *con_cls;
+
+    MU_UNUSED(version);
+    if (!req)
+        return begin(srv, conn, method, url, con_cls);
+    if (*upload_data_size) {
+        /* only extender verbs keep their body; past the cap, discard */
+        if (req->route && req->route->verb != EXT_NVERBS && !req->too_big &&
+            buf_add(&req->body, upload_data, *upload_data_size)) {
+            req->too_big = true;
+            buf_fini(&req->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return answer(srv, conn, req, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct http_req *req = *con_cls;
+
+    MU_UNUSED(cls);
+    MU_UNUSED(conn);
+    MU_UNUSED(toe);
+    if (!req)
+        return;
+    buf_fini(&req->body);
+    free(req);
+    *con_cls = NULL;
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    size_t n;
+
+    MU_UNUSED(cls);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '"'))
+        msg[--n] = '\0';
+    log_warn("libmicrohttpd", "detail=\"%s\"", msg);
+}
+
+int http_server_start(struct http_server *srv, const struct http_opts *opts,
+                      struct ext_service *ext, struct metrics *m, char *err,
+                      size_t errlen)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    const union MHD_DaemonInfo *info;
+
+    memset(srv, 0, sizeof(*srv));
+    srv->opts = *opts;
+    srv->ext = ext;
+    srv->metrics = m;
+    if (opts->addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        /* the logger must come first to catch every message */
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
+        (const struct sockaddr *)&srv->opts.addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)MU_MAX(1u, opts->threads), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)HTTP_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot listen (address in use, or not "
+                              "allowed)");
+        return MU_EIO;
+    }
+    info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    return MU_OK;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+    if (srv->daemon)
+        MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+}

@@ -1,0 +1,46 @@
+/* kube_priv.h - the struct kube shared by kube.c, watch.c and bind.c.
+ * Private to src/kube. */
+#ifndef MUSTER_KUBE_KUBE_PRIV_H
+#define MUSTER_KUBE_KUBE_PRIV_H
+
+#include "common.h"
+#include "kube/client.h"
+#include "kube/kube.h"
+#include "kube/stream.h"
+#include "kube/watch.h"
+
+/* One resource's list+watch loop. */
+struct kwatch {
+    struct kube *k;
+    enum kres res;
+    pthread_t thread;
+    bool started;
+    atomic_bool listed;          /* the first LIST is in the cluster */
+    char rv[KUBE_RV_MAX];        /* resume point: last event or list RV */
+    struct kstream split;
+    int abort_rc;                /* why the stream callback stopped */
+    int64_t next_expiry_ms;      /* pods: next assumed-pod sweep */
+    uint64_t events;             /* applied this watch */
+};
+
+struct kube {
+    struct kclient client;
+    struct cluster *c;
+    int64_t assume_ttl_ms;
+    long watch_timeout_s;        /* 0: random in [300, 600) per watch */
+    atomic_bool stop;
+    pthread_mutex_t mu;          /* for the sleeps below */
+    pthread_cond_t cv;
+    uint32_t seed;               /* jitter; under mu */
+    struct kwatch w[2];          /* KRES_NODES, KRES_PODS */
+};
+
+/* Stream callback codes: positive, so they never mix with MU_E*. */
+enum { KW_STOP = 1, KW_RELIST = 2 };
+
+/* The watcher thread's body (watch.c). */
+void *kwatch_main(void *arg);
+/* Sleep up to ms, waking early on stop. RET true when stopping. */
+bool kube_sleep(struct kube *k, int64_t ms);
+
+#endif

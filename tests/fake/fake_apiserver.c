@@ -1,0 +1,1005 @@
+/* fake_apiserver.c - a small real kube-apiserver stand-in for tests: nodes
+ * and pods with resourceVersions, paginated LIST, streamed WATCH with
+ * bookmarks and the pod field selector, the binding subresource, and
+ * scriptable faults, all driven through /_control endpoints:
+ *
+ *   POST /_control/nodes|pods  [{"op":"put","object":{...}},
+ *                               {"op":"delete","name":N[,"namespace":NS]}]
+ *   POST /_control/fault       {"fault":F,"resource":"nodes|pods","count":N}
+ *        F: close_mid (cut the next watch event in half and drop the
+ *        connection), error_event (send ERROR 410 and end), stall (go
+ *        silent without closing), http410 / http500 (answer the next watch
+ *        so), list500 / list410 (answer the next LIST page so), bind_noop
+ *        (answer the next bind 201 without binding).
+ *   POST /_control/compact     forget the event history (old RVs get 410)
+ *   GET  /_control/state       the canonical state, as cluster_dump_json
+ *   GET  /_control/stats       request counters
+ *
+ * Usage: fake-apiserver --port-file F [--token-file F] */
+#include "common.h"
+#include "cache/cluster.h"
+#include "cache/decode.h"
+#include "util/buf.h"
+#include "util/strmap.h"
+#include "util/xmalloc.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { K_NODES = 0, K_PODS = 1, K_N };
+static const char *const kind_name[] = {"nodes", "pods"};
+static const char *const kind_obj[] = {"Node", "Pod"};
+
+enum fault { F_CLOSE_MID, F_ERROR_EVENT, F_STALL, F_HTTP410, F_HTTP500,
+             F_LIST500, F_LIST410, F_BIND_NOOP, F_N };
+static const char *const fault_name[] = {
+    "close_mid", "error_event", "stall",   "http410",
+    "http500",   "list500",     "list410", "bind_noop"};
+
+struct fobj {
+    char *key;          /* name, or "ns/name" */
+    char *json;         /* the object, resourceVersion included */
+    bool matches;       /* pods: passes the field selector */
+};
+
+struct fevent {
+    int64_t rv;
+    int kind;
+    const char *type;   /* ADDED, MODIFIED, DELETED */
+    char *json;
+    bool old_match, new_match;
+};
+
+struct snapshot {
+    uint64_t id;
+    int kind;
+    int64_t rv;
+    size_t n;
+    char **items;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int64_t rv;
+    int64_t oldest_rv;            /* events after this are kept */
+    struct strmap objs[K_N];      /* key -> struct fobj */
+    struct fevent *ev;
+    size_t nev, evcap;
+    struct snapshot snaps[4];
+    uint64_t next_snap;
+    int faults[F_N][K_N];
+    long lists[K_N], watches[K_N], binds;
+    const char *token_file;
+    volatile bool shutdown;
+} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+
+/* ---- helpers ---- */
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned code,
+                             const char *body)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result reply_status(struct MHD_Connection *c, unsigned code,
+                                    const char *reason, const char *msg)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+    enum MHD_Result ret;
+
+    cJSON_AddStringToObject(o, "kind", "Status");
+    cJSON_AddStringToObject(o, "apiVersion", "v1");
+    cJSON_AddObjectToObject(o, "metadata");
+    cJSON_AddStringToObject(o, "status", code < 300 ? "Success" : "Failure");
+    if (msg)
+        cJSON_AddStringToObject(o, "message", msg);
+    if (reason)
+        cJSON_AddStringToObject(o, "reason", reason);
+    cJSON_AddNumberToObject(o, "code", code);
+    s = cJSON_PrintUnformatted(o);
+    ret = reply(c, code, s);
+    free(s);
+    cJSON_Delete(o);
+    return ret;
+}
+
+static const char *str_at(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, a);
+
+    if (b)
+        x = cJSON_GetObjectItemCaseSensitive(x, b);
+    return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static bool pod_matches(const cJSON *o)
+{
+    const char *ph = str_at(o, "status", "phase");
+
+    return !ph || (strcmp(ph, "Succeeded") && strcmp(ph, "Failed"));
+}
+
+/* Take one fault of kind f for resource k, if armed. Caller holds g.mu. */
+static bool take_fault(enum fault f, int k)
+{
+    if (g.faults[f][k] <= 0)
+        return false;
+    g.faults[f][k]--;
+    return true;
+}
+
+static void event_add(int kind, const char *type, const char *json,
+                      bool old_match, bool new_match)
+{
+    struct fevent *e;
+
+    g.ev = xgrow(g.ev, &g.evcap, g.nev + 1, sizeof(*g.ev));
+    e = &g.ev[g.nev++];
+    e->rv = g.rv;
+    e->kind = kind;
+    e->type = type;
+    e->json = xstrdup(json);
+    e->old_match = old_match;
+    e->new_match = new_match;
+    pthread_cond_broadcast(&g.cv);
+}
+
+/* ---- object store ---- */
+
+static char *obj_key(int kind, const cJSON *o)
+{
+    const char *name = str_at(o, "metadata", "name");
+    const char *ns = str_at(o, "metadata", "namespace");
+
+    if (!name || !*name)
+        return NULL;
+    if (kind == K_NODES)
+        return xstrdup(name);
+    return xasprintf("%s/%s", ns ? ns : "default", name);
+}
+
+/* Put an object: stamp a new resourceVersion (and a pod's uid/namespace),
+ * store it and log ADDED or MODIFIED. Caller holds g.mu. */
+static int store_put(int kind, cJSON *o, char *err, size_t errlen)
+{
+    char *key = obj_key(kind, o), rvs[32], uid[48];
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+    struct fobj *f;
+    bool old_match = false, existed;
+
+    if (!key) {
+        snprintf(err, errlen, "object without metadata.name");
+        return MU_EINVAL;
+    }
+    if (kind == K_PODS && !str_at(o, "metadata", "namespace"))
+        cJSON_AddStringToObject(meta, "namespace", "default");
+    if (kind == K_PODS && !str_at(o, "metadata", "uid")) {
+        snprintf(uid, sizeof(uid), "uid-%lld", (long long)g.rv + 1);
+        cJSON_AddStringToObject(meta, "uid", uid);
+    }
+    snprintf(rvs, sizeof(rvs), "%lld", (long long)++g.rv);
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "resourceVersion");
+    cJSON_AddStringToObject(meta, "resourceVersion", rvs);
+    f = strmap_get(&g.objs[kind], key, strlen(key));
+    existed = f != NULL;
+    if (f) {
+        old_match = f->matches;
+        free(f->json);
+        free(key);
+    } else {
+        f = xcalloc(1, sizeof(*f));
+        f->key = key;
+        strmap_put(&g.objs[kind], f->key, strlen(f->key), f);
+    }
+    f->json = cJSON_PrintUnformatted(o);
+    f->matches = kind == K_NODES || pod_matches(o);
+    event_add(kind, existed ? "MODIFIED" : "ADDED",
+              f->json, old_match, f->matches);
+    return MU_OK;
+}
+
+static int store_del(int kind, const char *key)
+{
+    struct fobj *f = strmap_get(&g.objs[kind], key, strlen(key));
+    cJSON *o;
+    char rvs[32], *json;
+
+    if (!f)
+        return MU_ENOENT;
+    strmap_del(&g.objs[kind], key, strlen(key));
+    /* DELETED carries the last state, at the deletion's resourceVersion. */
+    o = cJSON_Parse(f->json);
+    snprintf(rvs, sizeof(rvs), "%lld", (long long)++g.rv);
+    cJSON_ReplaceItemInObjectCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(o, "metadata"), "resourceVersion",
+        cJSON_CreateString(rvs));
+    json = cJSON_PrintUnformatted(o);
+    event_add(kind, "DELETED", json, f->matches, f->matches);
+    free(json);
+    cJSON_Delete(o);
+    free(f->key);
+    free(f->json);
+    free(f);
+    return MU_OK;
+}
+
+/* ---- control ---- */
+
+static int control_op(int kind, cJSON *op, char *err, size_t errlen)
+{
+    const char *what = str_at(op, "op", NULL), *name, *ns;
+    cJSON *obj;
+    char key[600];
+
+    if (what && strcmp(what, "put") == 0) {
+        obj = cJSON_DetachItemFromObjectCaseSensitive(op, "object");
+        if (!cJSON_IsObject(obj)) {
+            cJSON_Delete(obj);
+            snprintf(err, errlen, "put without an object");
+            return MU_EINVAL;
+        }
+        int rc = store_put(kind, obj, err, errlen);
+
+        cJSON_Delete(obj);
+        return rc;
+    }
+    if (what && strcmp(what, "delete") == 0) {
+        name = str_at(op, "name", NULL);
+        ns = str_at(op, "namespace", NULL);
+        if (!name) {
+            snprintf(err, errlen, "delete without a name");
+            return MU_EINVAL;
+        }
+        if (kind == K_NODES)
+            snprintf(key, sizeof(key), "%s", name);
+        else
+            snprintf(key, sizeof(key), "%s/%s", ns ? ns : "default", name);
+        if (store_del(kind, key)) {
+            snprintf(err, errlen, "delete: no %s %s", kind_name[kind], key);
+            return MU_ENOENT;
+        }
+        return MU_OK;
+    }
+    snprintf(err, errlen, "op must be put or delete");
+    return MU_EINVAL;
+}
+
+static enum MHD_Result control_objects(struct MHD_Connection *c, int kind,
+                                       const char *body)
+{
+    cJSON *ops = cJSON_Parse(body), *op;
+    char err[256] = "", out[64];
+    int rc = MU_OK;
+
+    if (!cJSON_IsArray(ops)) {
+        cJSON_Delete(ops);
+        return reply_status(c, 400, "BadRequest", "expected a JSON array");
+    }
+    pthread_mutex_lock(&g.mu);
+    cJSON_ArrayForEach(op, ops) {
+        if ((rc = control_op(kind, op, err, sizeof(err))))
+            break;
+    }
+    snprintf(out, sizeof(out), "{\"resourceVersion\":\"%lld\"}",
+             (long long)g.rv);
+    pthread_mutex_unlock(&g.mu);
+    cJSON_Delete(ops);
+    if (rc)
+        return reply_status(c, 400, "BadRequest", err);
+    return reply(c, 200, out);
+}
+
+static enum MHD_Result control_fault(struct MHD_Connection *c,
+                                     const char *body)
+{
+    cJSON *o = cJSON_Parse(body);
+    const char *f = str_at(o, "fault", NULL), *r = str_at(o, "resource", NULL);
+    const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(o, "count");
+    int fi = -1, k = r && strcmp(r, "nodes") == 0 ? K_NODES : K_PODS;
+
+    for (int i = 0; f && i < F_N; i++) {
+        if (strcmp(f, fault_name[i]) == 0)
+            fi = i;
+    }
+    if (fi < 0) {
+        cJSON_Delete(o);
+        return reply_status(c, 400, "BadRequest", "unknown fault");
+    }
+    pthread_mutex_lock(&g.mu);
+    g.faults[fi][k] += cJSON_IsNumber(cnt) ? cnt->valueint : 1;
+    pthread_cond_broadcast(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+    cJSON_Delete(o);
+    return reply(c, 200, "{}");
+}
+
+static void compact(void)
+{
+    pthread_mutex_lock(&g.mu);
+    for (size_t i = 0; i < g.nev; i++)
+        free(g.ev[i].json);
+    g.nev = 0;
+    g.oldest_rv = g.rv;
+    pthread_mutex_unlock(&g.mu);
+}
+
+/* The canonical state through muster's own decoders and dump, so tests
+ * compare byte for byte. Pods the field selector hides are left out, as
+ * muster (like kube-scheduler) never sees finished pods. */
+static enum MHD_Result control_state(struct MHD_Connection *c)
+{
+    struct cluster *cl = cluster_new();
+    struct buf out;
+    char err[512];
+    size_t iter = 0;
+    void *v;
+    enum MHD_Result ret;
+
+    buf_init(&out, BUF_UNLIMITED);
+    pthread_mutex_lock(&g.mu);
+    for (int k = 0; k < K_N; k++) {
+        iter = 0;
+        while (strmap_next(&g.objs[k], &iter, NULL, NULL, &v)) {
+            struct fobj *f = v;
+            struct node_info *n;
+            struct pod *p;
+
+            if (!f->matches)
+                continue;
+            if (k == K_NODES && !decode_node_buf(f->json, strlen(f->json),
+                                                 "Node", &n, err, sizeof(err)))
+                cluster_node_put(cl, n);
+            else if (k == K_PODS && !decode_pod_buf(f->json, strlen(f->json),
+                                                    "Pod", &p, err,
+                                                    sizeof(err)))
+                cluster_pod_put(cl, p);
+        }
+    }
+    pthread_mutex_unlock(&g.mu);
+    cluster_dump_json(cl, &out);
+    cluster_free(cl);
+    ret = reply(c, 200, out.data);
+    buf_fini(&out);
+    return ret;
+}
+
+static enum MHD_Result control_stats(struct MHD_Connection *c)
+{
+    char s[256];
+
+    pthread_mutex_lock(&g.mu);
+    snprintf(s, sizeof(s),
+             "{\"lists\":{\"nodes\":%ld,\"pods\":%ld},\"watches\":{\"nodes\":"
+             "%ld,\"pods\":%ld},\"binds\":%ld,\"resourceVersion\":\"%lld\"}",
+             g.lists[0], g.lists[1], g.watches[0], g.watches[1], g.binds,
+             (long long)g.rv);
+    pthread_mutex_unlock(&g.mu);
+    return reply(c, 200, s);
+}
+
+/* ---- LIST ---- */
+
+static int fobj_cmp(const void *a, const void *b)
+{
+    return strcmp((*(struct fobj *const *)a)->key,
+                  (*(struct fobj *const *)b)->key);
+}
+
+/* A consistent copy of one resource at the current RV. Caller holds mu. */
+static struct snapshot *snapshot_new(int kind, bool filtered)
+{
+    struct snapshot *s = &g.snaps[g.next_snap % ARRAY_LEN(g.snaps)];
+    size_t iter = 0, n = 0;
+    struct fobj **objs;
+    void *v;
+
+    for (size_t i = 0; i < s->n; i++)
+        free(s->items[i]);
+    free(s->items);
+    objs = xmalloc((strmap_len(&g.objs[kind]) + 1) * sizeof(*objs));
+    while (strmap_next(&g.objs[kind], &iter, NULL, NULL, &v)) {
+        struct fobj *f = v;
+
+        if (!filtered || f->matches)
+            objs[n++] = f;
+    }
+    qsort(objs, n, sizeof(*objs), fobj_cmp);
+    s->items = xmalloc((n + 1) * sizeof(*s->items));
+    for (size_t i = 0; i < n; i++)
+        s->items[i] = xstrdup(objs[i]->json);
+    free(objs);
+    s->n = n;
+    s->id = ++g.next_snap;
+    s->kind = kind;
+    s->rv = g.rv;
+    return s;
+}
+
+static struct snapshot *snapshot_find(uint64_t id)
+{
+    for (size_t i = 0; i < ARRAY_LEN(g.snaps); i++) {
+        if (g.snaps[i].id == id && id)
+            return &g.snaps[i];
+    }
+    return NULL;
+}
+
+/* Digits only, bounded: the fake parses its own tokens. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (!s || !*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > UINT64_MAX / 10 - 10)
+            return false;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static void list_page(struct buf *b, struct snapshot *s, size_t off,
+                      size_t limit, int kind)
+{
+    size_t end = limit && off + limit < s->n ? off + limit : s->n;
+
+    buf_printf(b, "{\"kind\":\"%sList\",\"apiVersion\":\"v1\",\"metadata\":"
+               "{\"resourceVersion\":\"%lld\"", kind_obj[kind],
+               (long long)s->rv);
+    if (end < s->n)
+        buf_printf(b, ",\"continue\":\"%llu-%zu\"",
+                   (unsigned long long)s->id, end);
+    buf_adds(b, "},\"items\":[");
+    for (size_t i = off; i < end; i++) {
+        if (i > off)
+            buf_addc(b, ',');
+        buf_adds(b, s->items[i]);
+    }
+    buf_adds(b, "]}");
+}
+
+static enum MHD_Result handle_list(struct MHD_Connection *c, int kind,
+                                   bool filtered)
+{
+    const char *lim = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                  "limit");
+    const char *cont = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                   "continue");
+    uint64_t limit = 0, id = 0, off = 0;
+    struct snapshot *s = NULL;
+    struct buf b;
+    char idtxt[32];
+    enum MHD_Result ret;
+
+    if (lim && !parse_u64(lim, &limit))
+        return reply_status(c, 400, "BadRequest", "bad limit");
+    pthread_mutex_lock(&g.mu);
+    g.lists[kind]++;
+    if (take_fault(F_LIST500, kind)) {
+        pthread_mutex_unlock(&g.mu);
+        return reply_status(c, 500, "InternalError", "injected list fault");
+    }
+    if (cont && *cont) {
+        const char *dash = strchr(cont, '-');
+
+        snprintf(idtxt, sizeof(idtxt), "%.*s",
+                 dash ? (int)(dash - cont) : 0, cont);
+        if (dash && parse_u64(idtxt, &id) && parse_u64(dash + 1, &off))
+            s = snapshot_find(id);
+        if (!s || s->kind != kind || off > s->n || take_fault(F_LIST410, kind)) {
+            pthread_mutex_unlock(&g.mu);
+            return reply_status(c, 410, "Expired",
+                                "The provided continue parameter is too old");
+        }
+    } else {
+        s = snapshot_new(kind, filtered);
+    }
+    buf_init(&b, BUF_UNLIMITED);
+    list_page(&b, s, off, limit, kind);
+    pthread_mutex_unlock(&g.mu);
+    ret = reply(c, 200, b.data);
+    buf_fini(&b);
+    return ret;
+}
+
+/* ---- WATCH ---- */
+
+struct wstate {
+    int kind;
+    bool filtered, bookmarks;
+    int64_t sent_rv;          /* every event up to here is sent */
+    int64_t deadline_ms;
+    int64_t next_bookmark_ms;
+    struct buf out;           /* bytes not yet handed to MHD */
+    size_t outpos;
+    bool end_after;           /* end the stream once out is drained */
+    bool die_after;           /* ...by dropping the connection */
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The type this watcher sees, or NULL to skip (field selector). */
+static const char *seen_type(const struct wstate *w, const struct fevent *e)
+{
+    if (!w->filtered)
+        return e->type;
+    if (strcmp(e->type, "DELETED") == 0)
+        return e->old_match ? "DELETED" : NULL;
+    if (e->old_match && e->new_match)
+        return "MODIFIED";
+    if (e->old_match)
+        return "DELETED";
+    return e->new_match ? "ADDED" : NULL;
+}
+
+/* Index of the first event with rv > after (events are in rv order). */
+static size_t first_after(int64_t after)
+{
+    size_t lo = 0, hi = g.nev;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+
+        if (g.ev[mid].rv <= after)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Queue the next event for w into w->out, applying faults. Caller holds
+ * g.mu. RET true when something was queued. */
+static bool next_event(struct wstate *w)
+{
+    for (size_t i = first_after(w->sent_rv); i < g.nev; i++) {
+        struct fevent *e = &g.ev[i];
+        const char *type = e->kind == w->kind ? seen_type(w, e) : NULL;
+
+        w->sent_rv = e->rv;
+        if (!type)
+            continue;
+        buf_printf(&w->out, "{\"type\":\"%s\",\"object\":%s}\n", type,
+                   e->json);
+        if (take_fault(F_CLOSE_MID, w->kind)) {
+            w->out.len /= 2;
+            w->die_after = w->end_after = true;
+        }
+        return true;
+    }
+    return false;
+}
+
+static void queue_error(struct wstate *w, int64_t rv)
+{
+    buf_printf(&w->out,
+               "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+               "\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+               "\"message\":\"too old resource version: %lld (%lld)\","
+               "\"reason\":\"Expired\",\"code\":410}}\n",
+               (long long)rv, (long long)g.oldest_rv + 1);
+    w->end_after = true;
+}
+
+static void wait_until(int64_t until_ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (until_ms - now_ms()) / 1000;
+    ts.tv_nsec += ((until_ms - now_ms()) % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&g.cv, &g.mu, &ts);
+}
+
+/* Fill w->out with the next bytes; RET false at the end of the stream. */
+static bool watch_fill(struct wstate *w)
+{
+    bool more = true;
+
+    pthread_mutex_lock(&g.mu);
+    for (;;) {
+        int64_t now = now_ms();
+
+        if (g.shutdown || w->end_after || now >= w->deadline_ms) {
+            more = false;
+            break;
+        }
+        if (take_fault(F_STALL, w->kind)) {
+            /* silent, connection open, until shutdown */
+            while (!g.shutdown)
+                wait_until(now_ms() + 1000);
+            more = false;
+            break;
+        }
+        if (take_fault(F_ERROR_EVENT, w->kind)) {
+            queue_error(w, w->sent_rv);
+            break;
+        }
+        if (next_event(w))
+            break;
+        if (w->bookmarks && now >= w->next_bookmark_ms) {
+            buf_printf(&w->out, "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":"
+                       "\"%s\",\"apiVersion\":\"v1\",\"metadata\":{"
+                       "\"resourceVersion\":\"%lld\"}}}\n", kind_obj[w->kind],
+                       (long long)g.rv);
+            w->sent_rv = g.rv;
+            w->next_bookmark_ms = now + 1000;
+            break;
+        }
+        wait_until(MU_MIN(w->deadline_ms, w->bookmarks ? w->next_bookmark_ms
+                                                       : w->deadline_ms));
+    }
+    pthread_mutex_unlock(&g.mu);
+    return more;
+}
+
+static ssize_t watch_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct wstate *w = cls;
+    size_t n;
+
+    MU_UNUSED(pos);
+    if (w->outpos == w->out.len) {
+        buf_reset(&w->out);
+        w->outpos = 0;
+        if (w->die_after)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (!watch_fill(w) && w->out.len == 0)
+            return w->die_after ? MHD_CONTENT_READER_END_WITH_ERROR
+                                : MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    n = MU_MIN(max, w->out.len - w->outpos);
+    memcpy(buf, w->out.data + w->outpos, n);
+    w->outpos += n;
+    return (ssize_t)n;
+}
+
+static void watch_free(void *cls)
+{
+    struct wstate *w = cls;
+
+    buf_fini(&w->out);
+    free(w);
+}
+
+static enum MHD_Result handle_watch(struct MHD_Connection *c, int kind,
+                                    bool filtered)
+{
+    const char *rvs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                  "resourceVersion");
+    const char *ts = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                 "timeoutSeconds");
+    const char *bm = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                 "allowWatchBookmarks");
+    uint64_t rv = 0, t = 1800;
+    struct wstate *w;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    unsigned code = 0;
+
+    if ((rvs && *rvs && !parse_u64(rvs, &rv)) || (ts && !parse_u64(ts, &t)))
+        return reply_status(c, 400, "BadRequest", "bad resourceVersion or "
+                                                  "timeoutSeconds");
+    w = xcalloc(1, sizeof(*w));
+    w->kind = kind;
+    w->filtered = filtered;
+    w->bookmarks = bm && strcmp(bm, "true") == 0;
+    w->deadline_ms = now_ms() + (int64_t)t * 1000;
+    w->next_bookmark_ms = now_ms() + 1000;
+    buf_init(&w->out, BUF_UNLIMITED);
+    pthread_mutex_lock(&g.mu);
+    g.watches[kind]++;
+    if (take_fault(F_HTTP410, kind))
+        code = 410;
+    else if (take_fault(F_HTTP500, kind))
+        code = 500;
+    w->sent_rv = rvs && *rvs ? (int64_t)rv : g.rv;
+    if (w->sent_rv < g.oldest_rv)
+        queue_error(w, w->sent_rv);   /* compacted: 200 + ERROR 410 */
+    pthread_mutex_unlock(&g.mu);
+    if (code) {
+        watch_free(w);
+        return reply_status(c, code, code == 410 ? "Expired" : "InternalError",
+                            code == 410 ? "too old resource version"
+                                        : "injected watch fault");
+    }
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                          watch_read, w, watch_free);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* ---- binding ---- */
+
+/* Bind under g.mu; RET the HTTP code with msg set. */
+static unsigned do_bind(const char *ns, const char *name, cJSON *b,
+                        char *msg, size_t cap)
+{
+    const char *bname = str_at(b, "metadata", "name");
+    const char *buid = str_at(b, "metadata", "uid");
+    const char *tkind = str_at(b, "target", "kind");
+    const char *node = str_at(b, "target", "name");
+    char key[600];
+    struct fobj *f;
+    cJSON *pod, *spec;
+    const char *uid, *cur;
+    unsigned code = 201;
+
+    snprintf(key, sizeof(key), "%s/%s", ns, name);
+    if (!bname || strcmp(bname, name))
+        return snprintf(msg, cap, "name in URL does not match name in "
+                                  "Binding object"), 400;
+    if (!node || !*node || (tkind && *tkind && strcmp(tkind, "Node")))
+        return snprintf(msg, cap, "target must name a Node"), 400;
+    f = strmap_get(&g.objs[K_PODS], key, strlen(key));
+    if (!f)
+        return snprintf(msg, cap, "pods \"%s\" not found", name), 404;
+    pod = cJSON_Parse(f->json);
+    uid = str_at(pod, "metadata", "uid");
+    cur = str_at(pod, "spec", "nodeName");
+    if (buid && uid && strcmp(buid, uid)) {
+        snprintf(msg, cap, "Precondition failed: UID in precondition: %s, "
+                 "UID in object meta: %s", buid, uid);
+        code = 409;
+    } else if (cur && *cur) {
+        snprintf(msg, cap, "Operation cannot be fulfilled on pods/binding "
+                 "\"%s\": pod %s is already assigned to node \"%s\"", name,
+                 name, cur);
+        code = 409;
+    } else if (!take_fault(F_BIND_NOOP, K_PODS)) {
+        spec = cJSON_GetObjectItemCaseSensitive(pod, "spec");
+        if (!spec)
+            spec = cJSON_AddObjectToObject(pod, "spec");
+        cJSON_DeleteItemFromObjectCaseSensitive(spec, "nodeName");
+        cJSON_AddStringToObject(spec, "nodeName", node);
+        store_put(K_PODS, pod, msg, cap);
+    }
+    cJSON_Delete(pod);
+    return code;
+}
+
+static enum MHD_Result handle_bind(struct MHD_Connection *c, const char *url,
+                                   const char *body)
+{
+    /* /api/v1/namespaces/{ns}/pods/{name}/binding */
+    char ns[256], name[256], msg[1024] = "";
+    const char *p = url + strlen("/api/v1/namespaces/"), *q;
+    cJSON *b;
+    unsigned code;
+
+    q = strchr(p, '/');
+    if (!q || (size_t)(q - p) >= sizeof(ns) || strncmp(q, "/pods/", 6))
+        return reply_status(c, 404, "NotFound", "no such path");
+    snprintf(ns, sizeof(ns), "%.*s", (int)(q - p), p);
+    p = q + 6;
+    q = strchr(p, '/');
+    if (!q || (size_t)(q - p) >= sizeof(name) || strcmp(q, "/binding"))
+        return reply_status(c, 404, "NotFound", "no such path");
+    snprintf(name, sizeof(name), "%.*s", (int)(q - p), p);
+    b = cJSON_Parse(body);
+    if (!cJSON_IsObject(b)) {
+        cJSON_Delete(b);
+        return reply_status(c, 400, "BadRequest", "body is not a JSON object");
+    }
+    pthread_mutex_lock(&g.mu);
+    g.binds++;
+    code = do_bind(ns, name, b, msg, sizeof(msg));
+    pthread_mutex_unlock(&g.mu);
+    cJSON_Delete(b);
+    if (code == 201)
+        return reply_status(c, 201, NULL, NULL);
+    return reply_status(c, code, code == 409 ? "Conflict"
+                                 : code == 404 ? "NotFound" : "BadRequest",
+                        msg);
+}
+
+/* ---- dispatch ---- */
+
+static bool authorized(struct MHD_Connection *c)
+{
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                "Authorization");
+    char want[1024] = "";
+    FILE *f;
+
+    if (!g.token_file)
+        return true;
+    f = fopen(g.token_file, "r");
+    if (f) {
+        if (!fgets(want, sizeof(want), f))
+            want[0] = '\0';
+        fclose(f);
+    }
+    want[strcspn(want, "\r\n")] = '\0';
+    return h && strncmp(h, "Bearer ", 7) == 0 && want[0] &&
+           strcmp(h + 7, want) == 0;
+}
+
+static enum MHD_Result route(struct MHD_Connection *c, const char *url,
+                             const char *method, const char *body)
+{
+    bool get = strcmp(method, "GET") == 0;
+    const char *w = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                "watch");
+    const char *fs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                 "fieldSelector");
+
+    if (strncmp(url, "/_control/", 10) == 0) {
+        if (!get && strcmp(url, "/_control/nodes") == 0)
+            return control_objects(c, K_NODES, body);
+        if (!get && strcmp(url, "/_control/pods") == 0)
+            return control_objects(c, K_PODS, body);
+        if (!get && strcmp(url, "/_control/fault") == 0)
+            return control_fault(c, body);
+        if (!get && strcmp(url, "/_control/compact") == 0)
+            return compact(), reply(c, 200, "{}");
+        if (get && strcmp(url, "/_control/state") == 0)
+            return control_state(c);
+        if (get && strcmp(url, "/_control/stats") == 0)
+            return control_stats(c);
+        return reply_status(c, 404, "NotFound", "no such control");
+    }
+    if (!authorized(c))
+        return reply_status(c, 401, "Unauthorized", "Unauthorized");
+    for (int k = 0; get && k < K_N; k++) {
+        char path[64];
+        bool filtered = k == K_PODS && fs && strstr(fs, "status.phase!=");
+
+        snprintf(path, sizeof(path), "/api/v1/%s", kind_name[k]);
+        if (strcmp(url, path))
+            continue;
+        if (w && strcmp(w, "true") == 0)
+            return handle_watch(c, k, filtered);
+        return handle_list(c, k, filtered);
+    }
+    if (!get && strncmp(url, "/api/v1/namespaces/", 19) == 0)
+        return handle_bind(c, url, body);
+    return reply_status(c, 404, "NotFound", "the server could not find the "
+                                            "requested resource");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *data,
+                                  size_t *size, void **ctx)
+{
+    struct buf *body = *ctx;
+    enum MHD_Result ret;
+
+    MU_UNUSED(cls);
+    MU_UNUSED(version);
+    if (!body) {
+        body = xmalloc(sizeof(*body));
+        buf_init(body, 256u << 20);
+        buf_adds(body, "");
+        *ctx = body;
+        return MHD_YES;
+    }
+    if (*size) {
+        if (buf_add(body, data, *size))
+            return MHD_NO;
+        *size = 0;
+        return MHD_YES;
+    }
+    ret = route(c, url, method, body->data);
+    return ret;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **ctx,
+                    enum MHD_RequestTerminationCode tc)
+{
+    struct buf *body = *ctx;
+
+    MU_UNUSED(cls);
+    MU_UNUSED(c);
+    MU_UNUSED(tc);
+    if (body) {
+        buf_fini(body);
+        free(body);
+        *ctx = NULL;
+    }
+}
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_signal(int sig)
+{
+    MU_UNUSED(sig);
+    stop_sig = 1;
+}
+
+static int write_port(const char *path, unsigned port)
+{
+    char tmp[4096];
+    FILE *f;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (!f)
+        return MU_EIO;
+    fprintf(f, "%u\n", port);
+    fclose(f);
+    return rename(tmp, path) ? MU_EIO : MU_OK;
+}
+
+static struct MHD_Daemon *start(void)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+                                MHD_USE_THREAD_PER_CONNECTION,
+                            0, NULL, NULL, on_request, NULL,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_END);
+}
+
+int main(int argc, char **argv)
+{
+    const char *port_file = NULL;
+    const union MHD_DaemonInfo *info;
+    struct MHD_Daemon *d;
+
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--port-file") == 0)
+            port_file = argv[i + 1];
+        else if (strcmp(argv[i], "--token-file") == 0)
+            g.token_file = argv[i + 1];
+    }
+    if (!port_file) {
+        fprintf(stderr, "usage: fake-apiserver --port-file F "
+                        "[--token-file F]\n");
+        return 2;
+    }
+    for (int k = 0; k < K_N; k++)
+        strmap_init(&g.objs[k]);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    d = start();
+    info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+    if (!info || write_port(port_file, info->port)) {
+        fprintf(stderr, "fake-apiserver: cannot listen or write %s\n",
+                port_file);
+        return 1;
+    }
+    while (!stop_sig)
+        usleep(50 * 1000);
+    pthread_mutex_lock(&g.mu);
+    g.shutdown = true;
+    pthread_cond_broadcast(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+    MHD_stop_daemon(d);
+    return 0;
+}
