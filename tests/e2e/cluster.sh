@@ -148,7 +148,7 @@ scheduler_healthy() {
 start_muster() {
     echo "== muster serve --policy $1" >> "$E2E_TMP/logs/muster.log"
     "$MUSTER_BIN" serve --listen "127.0.0.1:$MUSTER_PORT" --policy "$1" \
-        --kubeconfig "$E2E_TMP/muster.kubeconfig" \
+        --kubeconfig "$E2E_TMP/muster.kubeconfig" --debug-endpoints \
         >> "$E2E_TMP/logs/muster.log" 2>&1 &
     MUSTER_PID=$!
     track_pid "$MUSTER_PID" muster

@@ -80,6 +80,9 @@ selected() {
 on_exit() {
     local rc=$? f
     set +e
+    if [ "$FAILED" -gt 0 ] && [ -n "${MUSTER_URL:-}" ]; then
+        curl -s -m 5 "$MUSTER_URL/debug/cache" > "$E2E_TMP/muster-cache.json"
+    fi
     stop_all
     if [ "$FAILED" -gt 0 ] || [ "$rc" -ne 0 ]; then
         for f in "$E2E_TMP"/logs/*.log; do

@@ -377,8 +377,11 @@ Test(extender_filter, names_mode_fails_nodes_in_the_right_map)
     cr_assert(map_get(a, "FailedAndUnresolvableNodes", "node-c"));
     cr_assert_str_eq(map_get(a, "FailedAndUnresolvableNodes", "node-x"),
                      "node unknown to muster's cache");
+    /* and in FailedNodes too, the only map kube-scheduler v1.20 reads */
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a, "FailedNodes")),
-                 0);
+                 3);
+    cr_assert_str_eq(map_get(a, "FailedNodes", "node-x"),
+                     "node unknown to muster's cache");
     cr_assert_str_eq(cJSON_GetObjectItem(a, "Error")->valuestring, "");
     cJSON_Delete(a);
     fx_fini(&f);
