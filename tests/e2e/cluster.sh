@@ -160,6 +160,11 @@ muster_ready() {
     curl -sf "$MUSTER_URL/readyz"
 }
 
+stop_scheduler() {
+    [ -n "${SCHEDULER_PID:-}" ] && stop_pid "$SCHEDULER_PID"
+    SCHEDULER_PID=
+}
+
 # Who created the binding of a pod, from the API server's audit log.
 binder_of() {
     python3 - "$1" "$E2E_TMP/audit.log" <<'EOF'

@@ -162,3 +162,40 @@ del_pods() {
     kc delete pod "$@" --grace-period=0 --force --wait=true \
         >/dev/null 2>&1 || true
 }
+
+# The reasons of a pod's latest FailedScheduling event as sorted
+# "class=count" words, so kube-scheduler's and muster's wordings compare:
+# "0/5 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu."
+# gives "insufficient:cpu=2 unschedulable=1". A NotReady node counts as
+# "notready" whether reported by its taint or by its condition.
+reason_summary() {
+    pod_events "$1" FailedScheduling | tail -1 | python3 -c '
+import re, sys
+msg = sys.stdin.read().strip()
+m = re.match(r"0/\d+ nodes are available: (.*)\.$", msg)
+if not m:
+    print("unparsed:" + msg.replace(" ", "_")); sys.exit()
+rules = [
+    (r"node\(s\) had taint \{node\.kubernetes\.io/not-ready: ?[^}]*\}, that the pod didn.t tolerate", "notready"),
+    (r"node\(s\) were not ready", "notready"),
+    (r"node\(s\) had taint \{([^:}]*): ?[^}]*\}, that the pod didn.t tolerate", "taint:{}"),
+    (r"node\(s\) were unschedulable", "unschedulable"),
+    (r"node\(s\) didn.t match (?:node selector|Pod.s node affinity(?:/selector)?)", "affinity"),
+    (r"Insufficient (\S+)", "insufficient:{}"),
+]
+out, rest = [], m.group(1)
+while rest:
+    n = re.match(r"(\d+) ", rest)
+    if not n:
+        out.append("unparsed:" + rest.replace(" ", "_")); break
+    rest = rest[n.end():]
+    for pat, cls in rules:
+        r = re.match(pat, rest)
+        if r:
+            out.append(cls.format(*r.groups()) + "=" + n.group(1))
+            rest = rest[r.end():].lstrip(", ")
+            break
+    else:
+        out.append("unparsed:" + rest.replace(" ", "_")); break
+print(" ".join(sorted(out)))'
+}

@@ -118,9 +118,11 @@ mkpod_bound() {
 }
 
 # Scenario 4: taints, cordons, NotReady, node selectors and required
-# affinity: both profiles place and refuse the same pods.
+# affinity: both profiles place and refuse the same pods, and muster's
+# refusals give the same reasons per node as kube-scheduler's plugins.
 scenario_4() {
-    local prof t i
+    local prof t i p sum
+    local -A want=()
     mknode s4-ok 8 16Gi 0 --label zone=a --label disk=ssd
     mknode s4-b 8 16Gi 0 --label zone=b
     mknode s4-tainted 8 16Gi 0 --label zone=a --taint dedicated=ml:NoSchedule
@@ -142,15 +144,25 @@ scenario_4() {
         expect_node "s4-$t-tol" s4-tainted "$BIND_WAIT"
         mkpod "s4-$t-nosel" --profile "$prof" --selector zone=c
         expect_pending "s4-$t-nosel" "$PENDING_WAIT" 'selector|affinity'
-        mkpod "s4-$t-taint" --profile "$prof" \
-            --affinity kubernetes.io/hostname=s4-tainted
+        mkpod "s4-$t-taint" --profile "$prof" --selector zone=a \
+            --tolerate node.kubernetes.io/not-ready:NoSchedule --affinity disk=hdd
         expect_pending "s4-$t-taint" "$PENDING_WAIT" 'taint'
         mkpod "s4-$t-cordon" --profile "$prof" \
             --affinity kubernetes.io/hostname=s4-cordoned
         expect_pending "s4-$t-cordon" "$PENDING_WAIT" 'unschedulable'
         mkpod "s4-$t-notready" --profile "$prof" \
             --affinity kubernetes.io/hostname=s4-notready
-        expect_pending "s4-$t-notready" "$PENDING_WAIT" 'not-ready|not ready|NotReady'
+        expect_pending "s4-$t-notready" "$PENDING_WAIT" 'not-ready|not ready'
+        for p in nosel taint cordon notready; do
+            sum=$(reason_summary "s4-$t-$p")
+            e2e_log "s4-$t-$p reasons: $sum"
+            case $sum in *unparsed*) fail "s4-$t-$p: unknown reason: $sum" ;; esac
+            if [ "$prof" = default-scheduler ]; then
+                want[$p]=$sum
+            elif [ "$sum" != "${want[$p]}" ]; then
+                fail "s4-$t-$p: muster's reasons '$sum', kube-scheduler's '${want[$p]}'"
+            fi
+        done
         kc delete pods -l e2e=1 --grace-period=0 --force --wait=true >/dev/null 2>&1
     done
 }
