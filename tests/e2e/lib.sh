@@ -106,10 +106,10 @@ wait_bound() {
 
 # expect_node POD NODE SECONDS
 expect_node() {
-    local got
+    local got t0=$SECONDS
     got=$(wait_bound "$1" "$3") || exit 1
     [ "$got" = "$2" ] || fail "pod $1 on '$got', expected '$2'"
-    e2e_log "pod $1 -> $got"
+    e2e_log "pod $1 -> $got ($((SECONDS - t0))s)"
 }
 
 # expect_node_in POD "N1 N2 ..." SECONDS: bound to one of the nodes; prints it.
@@ -198,4 +198,28 @@ while rest:
     else:
         out.append("unparsed:" + rest.replace(" ", "_")); break
 print(" ".join(sorted(out)))'
+}
+
+# muster's cache against the API server's objects (cache-sync.py); prints
+# the differences.
+cache_diff() {
+    kc get nodes,pods -A -o json |
+        python3 "$E2E_DIR/cache-sync.py" "$MUSTER_URL/debug/cache"
+}
+
+# expect_synced: within WATCH_DELAY seconds muster's cache equals what the
+# API server holds (nodes, labels, taints, cordons, capacity, usage, pods).
+# The two reads are not atomic (kube-scheduler may bind a pod between
+# them), so a difference must persist over 3 reads and WATCH_DELAY to fail.
+expect_synced() {
+    local t0=${EPOCHREALTIME/./} tries=0 diff
+    until diff=$(cache_diff 2>&1); do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 3 ] &&
+            [ $(( ${EPOCHREALTIME/./} - t0 )) -ge $((WATCH_DELAY * 1000000)) ]; then
+            fail "muster's cache still differs from the API server after ${WATCH_DELAY}s:
+$diff"
+        fi
+        sleep 0.1
+    done
 }

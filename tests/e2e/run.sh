@@ -64,6 +64,7 @@ run_scenario() {
         set -e
         reset_objects
         "$fn"
+        expect_synced
         alive "$SCHEDULER_PID" || fail "kube-scheduler died"
     )
     rc=$?

@@ -11,9 +11,16 @@
 
 BIND_WAIT=${MUSTER_E2E_BIND_WAIT:-30}     # seconds for a pod to be bound
 PENDING_WAIT=${MUSTER_E2E_PENDING_WAIT:-30}
-# How far muster's cache may lag behind the API server. A change is made,
-# this long passes, and from then on muster must answer from the new state.
+# How far muster's cache may lag behind the API server: after a change,
+# GET /debug/cache must equal the API server's objects within this time.
+# shellcheck disable=SC2034 # used by lib.sh
 WATCH_DELAY=${MUSTER_E2E_WATCH_DELAY:-2}
+# A pending pod whose obstacle went away (pod deleted, node added or
+# uncordoned) is retried by kube-scheduler when it sees that event, at
+# once, possibly before muster's watch has delivered it (milliseconds
+# later); the attempt fails and v1.20 then parks the pod until another
+# event or its 60 s unschedulable-queue flush. So these waits allow 75 s.
+REQUEUE_WAIT=${MUSTER_E2E_REQUEUE_WAIT:-75}
 
 PROFILES="default-scheduler muster-only"
 
@@ -67,7 +74,8 @@ scenario_2() {
         expect_pending "s2-$t-three" "$PENDING_WAIT" 'nvidia\.com/gpu'
         # Freeing the 2 GPUs makes room on s2-gpu4 only.
         del_pods "s2-$t-two"
-        expect_node "s2-$t-three" s2-gpu4 "$BIND_WAIT"
+        expect_synced
+        expect_node "s2-$t-three" s2-gpu4 "$REQUEUE_WAIT"
         del_pods "s2-$t-one" "s2-$t-cpu" "s2-$t-three"
     done
 }
@@ -81,7 +89,7 @@ scenario_3() {
     use_policy default
     # Bound by nobody's scheduler: muster can only know it from the watch.
     mkpod_bound s3-ext s3-c 2
-    sleep "$WATCH_DELAY"
+    expect_synced
     mkpod s3-one --gpu 2 --profile muster-only
     a=$(expect_node_in s3-one "s3-a s3-b" "$BIND_WAIT") || exit 1
     mkpod s3-two --gpu 2 --profile muster-only
@@ -97,7 +105,8 @@ scenario_3() {
     expect_pending s3-more "$PENDING_WAIT" 'nvidia\.com/gpu'
     # Deleting the pod muster never bound frees s3-c: seen through the watch.
     del_pods s3-ext
-    expect_node s3-more s3-c "$BIND_WAIT"
+    expect_synced
+    expect_node s3-more s3-c "$REQUEUE_WAIT"
     # The default profile binds through muster too.
     del_pods s3-one
     mkpod s3-default --gpu 1
@@ -122,7 +131,7 @@ mkpod_bound() {
 # refusals give the same reasons per node as kube-scheduler's plugins.
 scenario_4() {
     local prof t i p sum
-    local -A want=()
+    local -A kube_reasons=()
     mknode s4-ok 8 16Gi 0 --label zone=a --label disk=ssd
     mknode s4-b 8 16Gi 0 --label zone=b
     mknode s4-tainted 8 16Gi 0 --label zone=a --taint dedicated=ml:NoSchedule
@@ -158,9 +167,9 @@ scenario_4() {
             e2e_log "s4-$t-$p reasons: $sum"
             case $sum in *unparsed*) fail "s4-$t-$p: unknown reason: $sum" ;; esac
             if [ "$prof" = default-scheduler ]; then
-                want[$p]=$sum
-            elif [ "$sum" != "${want[$p]}" ]; then
-                fail "s4-$t-$p: muster's reasons '$sum', kube-scheduler's '${want[$p]}'"
+                kube_reasons[$p]=$sum
+            elif [ "$sum" != "${kube_reasons[$p]}" ]; then
+                fail "s4-$t-$p: muster's reasons '$sum', kube-scheduler's '${kube_reasons[$p]}'"
             fi
         done
         kc delete pods -l e2e=1 --grace-period=0 --force --wait=true >/dev/null 2>&1
@@ -179,22 +188,23 @@ scenario_5() {
     mkpod s5-new --profile muster-only --selector pool=new
     expect_pending s5-new "$PENDING_WAIT" 'selector|affinity'
     mknode s5-c 4 8Gi 2 --label pool=new
-    expect_node s5-new s5-c "$BIND_WAIT"
+    expect_synced
+    expect_node s5-new s5-c "$REQUEUE_WAIT"
     # Labelled and unlabelled, a few rounds.
     for i in 1 2 3; do
         kc label node s5-a pool=blue --overwrite >/dev/null
-        sleep "$WATCH_DELAY"
+        expect_synced
         mkpod "s5-blue-$i" --profile muster-only --selector pool=blue
         expect_node "s5-blue-$i" s5-a "$BIND_WAIT"
         kc label node s5-a pool- >/dev/null
-        sleep "$WATCH_DELAY"
+        expect_synced
         mkpod "s5-gone-$i" --profile muster-only --selector pool=blue
         expect_pending "s5-gone-$i" "$PENDING_WAIT" 'selector|affinity'
         del_pods "s5-gone-$i"
     done
     # Cordoned: nothing new lands there; uncordoned: it does again.
     kc cordon s5-a >/dev/null
-    sleep "$WATCH_DELAY"
+    expect_synced
     for i in 1 2 3; do
         mkpod "s5-cord-$i" --profile muster-only \
             --affinity kubernetes.io/hostname=s5-a,s5-b
@@ -203,24 +213,27 @@ scenario_5() {
     mkpod s5-only-a --profile muster-only --affinity kubernetes.io/hostname=s5-a
     expect_pending s5-only-a "$PENDING_WAIT" 'unschedulable'
     kc uncordon s5-a >/dev/null
-    expect_node s5-only-a s5-a "$BIND_WAIT"
+    expect_synced
+    expect_node s5-only-a s5-a "$REQUEUE_WAIT"
     # Deleted and re-created under the same name with other resources: the
     # old node's capacity and pods must not leak into the new one.
     kc delete node s5-c --wait=true >/dev/null
     mknode s5-c 4 8Gi 0 --label pool=new
-    sleep "$WATCH_DELAY"
+    expect_synced
     mkpod s5-gpu --profile muster-only --gpu 1 --affinity kubernetes.io/hostname=s5-c
     expect_pending s5-gpu "$PENDING_WAIT" 'nvidia\.com/gpu'
     kc delete node s5-c --wait=true >/dev/null
     mknode s5-c 4 8Gi 1 --label pool=new
-    expect_node s5-gpu s5-c "$BIND_WAIT"
+    expect_synced
+    expect_node s5-gpu s5-c "$REQUEUE_WAIT"
     # Pods deleted: capacity comes back.
     mkpod s5-fill --profile muster-only --cpu 3 --affinity kubernetes.io/hostname=s5-b
     expect_node s5-fill s5-b "$BIND_WAIT"
     mkpod s5-wait --profile muster-only --cpu 3 --affinity kubernetes.io/hostname=s5-b
     expect_pending s5-wait "$PENDING_WAIT" 'cpu'
     del_pods s5-fill
-    expect_node s5-wait s5-b "$BIND_WAIT"
+    expect_synced
+    expect_node s5-wait s5-b "$REQUEUE_WAIT"
 }
 
 # shellcheck disable=SC2034 # used by run.sh
