@@ -11,7 +11,7 @@
  * node is present, node->used is kept identical to slot->used. The map key
  * points at slot->name, which lives as long as the slot. */
 struct node_slot {
-    struct node_info *node;    /* NULL: name known only through pods */
+    struct node_info *node; /* NULL: name known only through pods */
     int64_t used[RES_MAX];
     char name[];
 };
@@ -218,7 +218,7 @@ void cluster_pod_put(struct cluster *c, struct pod *p)
     MU_ASSERT(p->magic == POD_MAGIC && p->ns && p->name);
     pod_prepare(p);
     old = strmap_get(&c->pods, p->uid, strlen(p->uid));
-    MU_ASSERT(old != p);   /* an object in the cache must not be re-put */
+    MU_ASSERT(old != p); /* an object in the cache must not be re-put */
     same_name = strmap_get(&c->pods_by_key, p->ns, pod_key_len(p));
     if (same_name && same_name != old) {
         /* recreated: the old incarnation is gone for good */
@@ -437,10 +437,11 @@ static int dump_node(struct dump_ctx *d, const struct node_info *n)
     rc = rc ? rc : buf_addc(b, ',');
     rc = rc ? rc : dump_labels(b, "labels", &n->labels);
     rc = rc ? rc : dump_taints(b, n);
-    rc = rc ? rc : buf_adds(b, n->unschedulable ? ",\"unschedulable\":true"
-                                                : ",\"unschedulable\":false");
-    rc = rc ? rc : buf_adds(b, n->ready ? ",\"ready\":true,"
-                                        : ",\"ready\":false,");
+    rc = rc ? rc
+            : buf_adds(b, n->unschedulable ? ",\"unschedulable\":true"
+                                           : ",\"unschedulable\":false");
+    rc = rc ? rc
+            : buf_adds(b, n->ready ? ",\"ready\":true," : ",\"ready\":false,");
     rc = rc ? rc : dump_vec(d, "allocatable", n->alloc);
     rc = rc ? rc : buf_addc(b, ',');
     rc = rc ? rc : dump_vec(d, "used", n->used);
@@ -505,7 +506,8 @@ int cluster_dump_json(const struct cluster *c, struct buf *out)
 {
     struct dump_ctx d = {.out = out, .nres = res_count()};
     size_t nn, np;
-    void **nodes = dump_sorted(c, true, &nn), **pods = dump_sorted(c, false, &np);
+    void **nodes = dump_sorted(c, true, &nn),
+         **pods = dump_sorted(c, false, &np);
     int rc;
 
     for (int i = 0; i < d.nres; i++)

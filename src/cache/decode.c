@@ -110,7 +110,7 @@ static int labels_decode(struct jscan *js, struct labels *l,
         if (t != JT_STR && t != JT_NULL) {
             struct jstr bad;
 
-            return js_str(js, &bad);   /* the scanner's type error */
+            return js_str(js, &bad); /* the scanner's type error */
         }
         if (keep && !keep(key.p, key.n)) {
             if ((rc = js_skip(js)))
@@ -141,8 +141,11 @@ static int labels_decode(struct jscan *js, struct labels *l,
 static bool annotation_kept(const char *k, size_t n)
 {
     static const char *const prefixes[] = {
-        "muster.dev/", "scheduling.x-k8s.io/", "scheduling.k8s.io/group-name",
-        "scheduling.volcano.sh/", "kueue.x-k8s.io/",
+        "muster.dev/",
+        "scheduling.x-k8s.io/",
+        "scheduling.k8s.io/group-name",
+        "scheduling.volcano.sh/",
+        "kueue.x-k8s.io/",
     };
 
     for (size_t i = 0; i < ARRAY_LEN(prefixes); i++) {
@@ -244,8 +247,9 @@ static int reslist_decode(struct jscan *js, int64_t *v, uint64_t *set)
 /* ---- node selector terms ---- */
 
 static const char *const sel_op_names[] = {
-    [SEL_IN] = "In", [SEL_NOT_IN] = "NotIn", [SEL_EXISTS] = "Exists",
-    [SEL_DOES_NOT_EXIST] = "DoesNotExist", [SEL_GT] = "Gt", [SEL_LT] = "Lt",
+    [SEL_IN] = "In",         [SEL_NOT_IN] = "NotIn",
+    [SEL_EXISTS] = "Exists", [SEL_DOES_NOT_EXIST] = "DoesNotExist",
+    [SEL_GT] = "Gt",         [SEL_LT] = "Lt",
 };
 
 static int sel_op_decode(struct jscan *js, enum sel_op *op)
@@ -443,8 +447,7 @@ static int affinity_decode(struct jscan *js, struct pod *p)
         if ((rc = obj_open(js, &open2)) || !open2)
             continue;
         while (!rc && (r2 = js_obj_next(js, &key)) > 0) {
-            if (jstr_eq(&key,
-                        "requiredDuringSchedulingIgnoredDuringExecution"))
+            if (jstr_eq(&key, "requiredDuringSchedulingIgnoredDuringExecution"))
                 rc = required_decode(js, p);
             else if (jstr_eq(&key,
                              "preferredDuringSchedulingIgnoredDuringExecution"))
@@ -580,8 +583,8 @@ static int taints_decode(struct jscan *js, struct node_info *n)
     if (rc || !open)
         return rc;
     while ((r = js_arr_next(js)) > 0) {
-        n->taints = xgrow(n->taints, &cap, (size_t)n->ntaints + 1,
-                          sizeof(*n->taints));
+        n->taints =
+            xgrow(n->taints, &cap, (size_t)n->ntaints + 1, sizeof(*n->taints));
         memset(&n->taints[n->ntaints], 0, sizeof(*n->taints));
         if ((rc = taint_decode(js, &n->taints[n->ntaints++])))
             return rc;
@@ -595,7 +598,7 @@ static int taints_decode(struct jscan *js, struct node_info *n)
  * Requests in Kubernetes' resource helpers). */
 struct req_acc {
     int64_t reqs[RES_MAX];     /* containers + sidecars */
-    int64_t sidecars[RES_MAX]; /* restartPolicy: Always init containers so far */
+    int64_t sidecars[RES_MAX]; /* restartable init containers so far */
     int64_t init_max[RES_MAX];
     int64_t overhead[RES_MAX];
 };
@@ -679,7 +682,7 @@ static int ctrs_decode(struct jscan *js, struct req_acc *acc, bool init)
 
         if ((rc = ctr_decode(js, &c)))
             return rc;
-        n = res_count();   /* after: the container may add names */
+        n = res_count(); /* after: the container may add names */
         if (!init || c.sidecar) {
             vec_add(acc->reqs, c.req, n);
             if (init)
@@ -692,8 +695,8 @@ static int ctrs_decode(struct jscan *js, struct req_acc *acc, bool init)
             continue;
         }
         for (int i = 0; i < n; i++)
-            acc->init_max[i] = MU_MAX(acc->init_max[i],
-                                      sat_add(c.req[i], acc->sidecars[i]));
+            acc->init_max[i] =
+                MU_MAX(acc->init_max[i], sat_add(c.req[i], acc->sidecars[i]));
     }
     return r < 0 ? r : MU_OK;
 }
@@ -706,8 +709,8 @@ static void req_finish(struct pod *p, struct req_acc *acc)
 
     p->nreq = 0;
     for (int i = 0; i < n; i++) {
-        int64_t v = sat_add(MU_MAX(acc->reqs[i], acc->init_max[i]),
-                            acc->overhead[i]);
+        int64_t v =
+            sat_add(MU_MAX(acc->reqs[i], acc->init_max[i]), acc->overhead[i]);
 
         if (i == RES_PODS)
             v = 1;
@@ -746,19 +749,29 @@ static int64_t days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
 /* "2006-01-02T15:04:05[.frac](Z|+hh:mm|-hh:mm)" -> Unix seconds. */
 static bool rfc3339_parse(const char *s, size_t n, int64_t *out)
 {
     int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
     size_t i = 19;
 
-    if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't')
-        || s[13] != ':' || s[16] != ':' || !digits(s, 4, &y) ||
-        !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+    if (n < 20 || s[4] != '-' || s[7] != '-' ||
+        (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' ||
+        !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
         !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
         !digits(s + 17, 2, &sec))
         return false;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    /* as strict as Go's time.Parse: no Feb 30, no leap second */
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+        mi > 59 || sec > 59)
         return false;
     if (s[i] == '.') {
         for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
@@ -860,8 +873,7 @@ static int pod_spec_field(struct jscan *js, const struct jstr *key,
     return js_skip(js);
 }
 
-static int pod_spec_decode(struct jscan *js, struct pod *p,
-                           struct req_acc *acc)
+static int pod_spec_decode(struct jscan *js, struct pod *p, struct req_acc *acc)
 {
     struct jstr key;
     bool open;
@@ -1000,27 +1012,44 @@ static int node_spec_decode(struct jscan *js, struct node_info *n)
     return rc ? rc : (r < 0 ? r : MU_OK);
 }
 
-/* One NodeCondition: RET 1 in *ready when it is Ready=True. */
+/* A string compared with a literal without copying (any length); null is
+ * "". */
+static int str_is(struct jscan *js, const char *lit, bool *eq)
+{
+    struct jstr s;
+    int r = js_maybe_null(js);
+
+    *eq = lit[0] == '\0';
+    if (r)
+        return r < 0 ? r : MU_OK;
+    if ((r = js_str(js, &s)))
+        return r;
+    *eq = jstr_eq(&s, lit);
+    return MU_OK;
+}
+
+/* One NodeCondition: *is_ready when its type is Ready, then *ready when its
+ * status is "True". Other condition types (any name, any length) are only
+ * type-checked. */
 static int condition_decode(struct jscan *js, bool *is_ready, bool *ready)
 {
     struct jstr key;
-    char type[64] = "", status[16] = "";
-    bool open;
+    bool open, type_ready = false, status_true = false;
     int r = 0, rc = obj_open(js, &open);
 
     while (open && !rc && (r = js_obj_next(js, &key)) > 0) {
         if (jstr_eq(&key, "type"))
-            rc = str_small(js, type, sizeof(type));
+            rc = str_is(js, "Ready", &type_ready);
         else if (jstr_eq(&key, "status"))
-            rc = str_small(js, status, sizeof(status));
+            rc = str_is(js, "True", &status_true);
         else
             rc = js_skip(js);
     }
     if (rc || r < 0)
         return rc ? rc : r;
-    *is_ready = strcmp(type, "Ready") == 0;
-    if (*is_ready)
-        *ready = strcmp(status, "True") == 0;
+    *is_ready = type_ready;
+    if (type_ready)
+        *ready = status_true;
     return MU_OK;
 }
 

@@ -17,15 +17,15 @@
 enum list_kind { LIST_ANY, LIST_NODES, LIST_PODS };
 
 struct snap_parse {
-    const char *name;          /* the input, as errors name it */
+    const char *name; /* the input, as errors name it */
     char *err;
     size_t errlen;
     enum list_kind kind;
     struct cluster *c;
-    struct pod **pods;         /* decoded pods, put after every node */
-    size_t *pod_items;         /* their item indexes, for errors */
+    struct pod **pods; /* decoded pods, put after every node */
+    size_t *pod_items; /* their item indexes, for errors */
     size_t npods, cap_pods, cap_items;
-    size_t skipped;            /* List items of other kinds */
+    size_t skipped; /* List items of other kinds */
 };
 
 static int snap_fail(struct snap_parse *sp, int rc, const char *fmt, ...)
@@ -58,8 +58,9 @@ static int snap_top(struct snap_parse *sp, const char *buf, size_t len,
 
     js_init(&js, buf, len);
     if (js_peek(&js) != JT_OBJ)
-        return snap_fail(sp, MU_EINVAL, "not a JSON object (expected a "
-                                        "List, NodeList or PodList)");
+        return snap_fail(sp, MU_EINVAL,
+                         "not a JSON object (expected a "
+                         "List, NodeList or PodList)");
     rc = js_obj_begin(&js);
     while (!rc && (r = js_obj_next(&js, &key)) > 0) {
         if (jstr_eq(&key, "kind")) {
@@ -77,8 +78,9 @@ static int snap_top(struct snap_parse *sp, const char *buf, size_t len,
     if (rc || r < 0 || js_end(&js))
         return snap_fail(sp, MU_EINVAL, "%s", js_error(&js));
     if (!have_kind)
-        return snap_fail(sp, MU_EINVAL, "no kind (expected List, NodeList "
-                                        "or PodList)");
+        return snap_fail(sp, MU_EINVAL,
+                         "no kind (expected List, NodeList "
+                         "or PodList)");
     if (jstr_eq(&kind, "List"))
         sp->kind = LIST_ANY;
     else if (jstr_eq(&kind, "NodeList"))
@@ -86,17 +88,18 @@ static int snap_top(struct snap_parse *sp, const char *buf, size_t len,
     else if (jstr_eq(&kind, "PodList"))
         sp->kind = LIST_PODS;
     else
-        return snap_fail(sp, MU_EINVAL, "kind \"%.*s\" is not List, NodeList "
-                                        "or PodList", (int)MU_MIN(kind.n, 64),
-                         kind.p);
+        return snap_fail(sp, MU_EINVAL,
+                         "kind \"%.*s\" is not List, NodeList "
+                         "or PodList",
+                         (int)MU_MIN(kind.n, 64), kind.p);
     return MU_OK;
 }
 
 /* Best effort: an item's kind and metadata namespace/name, read without
  * judging the rest (it is only for naming the item). With want_meta false
  * it stops at the kind. */
-static void item_peek(const char *b, const char *e, bool want_meta,
-                      char *kind, char *ns, char *name, size_t cap)
+static void item_peek(const char *b, const char *e, bool want_meta, char *kind,
+                      char *ns, char *name, size_t cap)
 {
     struct jscan js;
     struct jstr key, v;
@@ -107,8 +110,11 @@ static void item_peek(const char *b, const char *e, bool want_meta,
         return;
     while (js_obj_next(&js, &key) > 0) {
         if (jstr_eq(&key, "kind") && js_peek(&js) == JT_STR) {
-            if (js_str(&js, &v) || jstr_copy(&v, kind, cap) < 0)
+            if (js_str(&js, &v))
                 return;
+            /* too long to be Node or Pod: some other kind */
+            if (jstr_copy(&v, kind, cap) < 0)
+                snprintf(kind, cap, "%s", "(other)");
             if (!want_meta)
                 return;
         } else if (want_meta && jstr_eq(&key, "metadata") &&
@@ -185,8 +191,7 @@ static int snap_pod(struct snap_parse *sp, const char *b, const char *e,
 
     if (rc)
         return item_error(sp, b, e, idx, true, err, rc);
-    sp->pods = xgrow(sp->pods, &sp->cap_pods, sp->npods + 1,
-                     sizeof(*sp->pods));
+    sp->pods = xgrow(sp->pods, &sp->cap_pods, sp->npods + 1, sizeof(*sp->pods));
     sp->pod_items = xgrow(sp->pod_items, &sp->cap_items, sp->npods + 1,
                           sizeof(*sp->pod_items));
     sp->pod_items[sp->npods] = idx;
@@ -257,9 +262,10 @@ static int snap_put_pods(struct snap_parse *sp)
 
         if ((p->uid[0] && cluster_pod_get(sp->c, p->uid, strlen(p->uid))) ||
             cluster_pod_find(sp->c, p->ns, p->name))
-            return snap_fail(sp, MU_EINVAL, "items[%zu] (Pod %s/%s): "
-                             "duplicate pod", sp->pod_items[i], p->ns,
-                             p->name);
+            return snap_fail(sp, MU_EINVAL,
+                             "items[%zu] (Pod %s/%s): "
+                             "duplicate pod",
+                             sp->pod_items[i], p->ns, p->name);
         sp->pods[i] = NULL;
         cluster_pod_put(sp->c, p);
     }
@@ -338,8 +344,8 @@ int snapshot_load(const char *path, struct cluster **out, char *err,
                  SNAPSHOT_MAX_BYTES >> 20);
     close(fd);
     if (!rc)
-        rc = snapshot_parse(b.data ? b.data : "", b.len, path, out, err,
-                            errlen);
+        rc =
+            snapshot_parse(b.data ? b.data : "", b.len, path, out, err, errlen);
 out:
     buf_fini(&b);
     return rc;
@@ -348,6 +354,5 @@ out:
 int snapshot_load_default(struct cluster **out, char *err, size_t errlen)
 {
     return snapshot_parse(snapshot_default_json, snapshot_default_len,
-                          "examples/cluster.json (embedded)", out, err,
-                          errlen);
+                          "examples/cluster.json (embedded)", out, err, errlen);
 }

@@ -221,8 +221,8 @@ Test(cluster, dump_json_is_canonical)
     n->labels.kv[n->labels.n++] = (struct label){xstrdup("k"), xstrdup("v")};
     n->taints = xcalloc(1, sizeof(*n->taints));
     n->ntaints = 1;
-    n->taints[0] = (struct taint){xstrdup("t"), xstrdup(""),
-                                  EFFECT_NO_SCHEDULE};
+    n->taints[0] =
+        (struct taint){xstrdup("t"), xstrdup(""), EFFECT_NO_SCHEDULE};
     n->unschedulable = true;
     cluster_node_put(c, n);
     cluster_node_put(c, mk_node("a", 1000, 2));
@@ -254,4 +254,56 @@ Test(cluster, dump_json_is_canonical)
     cr_assert_eq(cluster_dump_json(c, &b), MU_ELIMIT);
     buf_fini(&b);
     cluster_free(c);
+}
+
+/* Readers under the read lock never see a half-applied move: the cpu used
+ * on a and b always adds up to the one pod's request. */
+struct race {
+    struct cluster *c;
+    int bad;
+    bool stop;
+};
+
+static void *race_reader(void *arg)
+{
+    struct race *r = arg;
+    bool stop = false;
+
+    while (!stop) {
+        struct node_info *a, *b;
+
+        cluster_rdlock(r->c);
+        a = cluster_node_get(r->c, "a", 1);
+        b = cluster_node_get(r->c, "b", 1);
+        if (a->used[RES_CPU] + b->used[RES_CPU] != 300)
+            r->bad++;
+        stop = r->stop;
+        cluster_unlock(r->c);
+    }
+    return NULL;
+}
+
+Test(cluster, readers_see_whole_updates_under_the_lock, .timeout = 60)
+{
+    struct race r = {.c = cluster_new()};
+    pthread_t th[2];
+
+    cluster_node_put(r.c, mk_node("a", 1000, 0));
+    cluster_node_put(r.c, mk_node("b", 1000, 0));
+    cluster_pod_put(r.c, mk_pod("u", "p", "a", PHASE_RUNNING, 300, 0));
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, race_reader, &r), 0);
+    for (int i = 0; i < 3000; i++) {
+        cluster_wrlock(r.c);
+        cluster_pod_put(
+            r.c, mk_pod("u", "p", i % 2 ? "a" : "b", PHASE_RUNNING, 300, 0));
+        cluster_unlock(r.c);
+    }
+    cluster_wrlock(r.c);
+    r.stop = true;
+    cluster_unlock(r.c);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    cr_assert_eq(r.bad, 0);
+    cluster_free(r.c);
 }

@@ -30,7 +30,7 @@ static struct node_info *node_ok(const char *json)
 /* Decoding must fail with exactly this message and leave *out alone. */
 static void pod_err(const char *json, const char *want)
 {
-    struct pod *p = (struct pod *)&err;   /* sentinel: must stay untouched */
+    struct pod *p = (struct pod *)&err; /* sentinel: must stay untouched */
     int rc = decode_pod_buf(json, strlen(json), "Pod", &p, err, sizeof(err));
 
     cr_assert_neq(rc, MU_OK, "accepted: %s", json);
@@ -83,8 +83,8 @@ Test(decode_pod, reads_metadata_and_keeps_only_scheduling_annotations)
     cr_assert_str_eq(labels_get(&p->annotations, "kueue.x-k8s.io/queue-name"),
                      "lq");
     cr_assert_null(labels_get(&p->annotations, "other"));
-    cr_assert_null(labels_get(&p->annotations,
-                              "kubectl.kubernetes.io/last-applied-configuration"));
+    cr_assert_null(labels_get(
+        &p->annotations, "kubectl.kubernetes.io/last-applied-configuration"));
     /* defaults */
     cr_assert_str_eq(p->scheduler_name, "default-scheduler");
     cr_assert_null(p->node_name);
@@ -124,7 +124,8 @@ Test(decode_pod, reads_spec_scheduling_fields)
         "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"nodeName\":\"n1\","
         "\"schedulerName\":\"muster\",\"priority\":-7,"
         "\"nodeSelector\":{\"disk\":\"ssd\"},"
-        "\"tolerations\":[{\"key\":\"k\",\"operator\":\"Equal\",\"value\":\"v\","
+        "\"tolerations\":[{\"key\":\"k\",\"operator\":\"Equal\",\"value\":"
+        "\"v\","
         "\"effect\":\"NoSchedule\",\"tolerationSeconds\":5},{\"operator\":"
         "\"Exists\"},{\"key\":\"a\",\"effect\":\"PreferNoSchedule\"},{\"key\":"
         "\"b\",\"operator\":\"\",\"effect\":\"NoExecute\"}]},"
@@ -160,7 +161,8 @@ Test(decode_pod, reads_every_phase)
 
     for (size_t i = 0; i < ARRAY_LEN(names); i++) {
         char *j = xasprintf("{\"metadata\":{\"name\":\"x\"},\"status\":"
-                            "{\"phase\":\"%s\"}}", names[i]);
+                            "{\"phase\":\"%s\"}}",
+                            names[i]);
         struct pod *p = pod_ok(j);
 
         cr_assert_eq(p->phase, want[i], "%s", names[i]);
@@ -242,11 +244,11 @@ Test(decode_pod, request_sums_containers_and_adds_pods)
 
 Test(decode_pod, limit_without_request_requests_the_limit)
 {
-    struct pod *p = pod_ok(
-        "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":["
-        "{\"resources\":{\"limits\":{\"cpu\":\"2\",\"memory\":\"1Gi\"},"
-        "\"requests\":{\"cpu\":\"1\"}}},"
-        "{\"resources\":{\"limits\":{\"nvidia.com/gpu\":\"1\"}}}]}}");
+    struct pod *p =
+        pod_ok("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":["
+               "{\"resources\":{\"limits\":{\"cpu\":\"2\",\"memory\":\"1Gi\"},"
+               "\"requests\":{\"cpu\":\"1\"}}},"
+               "{\"resources\":{\"limits\":{\"nvidia.com/gpu\":\"1\"}}}]}}");
 
     cr_assert_eq(req(p, "cpu"), 1000);         /* request wins */
     cr_assert_eq(req(p, "memory"), 1LL << 30); /* limit only */
@@ -317,9 +319,9 @@ Test(decode_pod, overhead_is_added_after_the_max)
 
 Test(decode_pod, quantities_may_be_bare_numbers)
 {
-    struct pod *p = pod_ok(
-        "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{"
-        "\"resources\":{\"requests\":{\"cpu\":2,\"memory\":null}}}]}}");
+    struct pod *p =
+        pod_ok("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{"
+               "\"resources\":{\"requests\":{\"cpu\":2,\"memory\":null}}}]}}");
 
     cr_assert_eq(req(p, "cpu"), 2000);
     cr_assert_eq(req(p, "memory"), 0);
@@ -334,9 +336,17 @@ Test(decode_pod, timestamps_with_fractions_and_offsets)
     cr_assert_eq(p->created, 86400);
     pod_free(p);
     p = pod_ok("{\"metadata\":{\"name\":\"x\",\"creationTimestamp\":"
-               "\"2000-03-01T00:00:00Z\"}}");
-    cr_assert_eq(p->created, 951868800);
+               "\"2000-02-29T23:59:59Z\"}}");
+    cr_assert_eq(p->created, 951868800 - 1);
     pod_free(p);
+    pod_err("{\"metadata\":{\"name\":\"x\",\"creationTimestamp\":"
+            "\"2001-02-29T00:00:00Z\"}}",
+            "Pod.metadata.creationTimestamp: not an RFC 3339 time: "
+            "\"2001-02-29T00:00:00Z\"");
+    pod_err("{\"metadata\":{\"name\":\"x\",\"creationTimestamp\":"
+            "\"2026-11-23T18:20:53\"}}",
+            "Pod.metadata.creationTimestamp: not an RFC 3339 time: "
+            "\"2026-11-23T18:20:53\"");
 }
 
 Test(decode_pod, errors_name_the_field)
@@ -397,31 +407,38 @@ Test(decode_pod, errors_for_bad_operators_effects_and_weights)
             "Pod.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnored"
             "DuringExecution.nodeSelectorTerms[0].matchFields[0]: missing "
             "operator");
-    pod_err("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"affinity\":{"
-            "\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution"
-            "\":[{\"weight\":101,\"preference\":{}}]}}}}",
-            "Pod.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnored"
-            "DuringExecution[0].weight: 101 not in 1..100");
-    pod_err("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"affinity\":{"
-            "\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution"
-            "\":[{\"preference\":{}}]}}}}",
-            "Pod.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnored"
-            "DuringExecution[0]: weight: missing (must be 1..100)");
+    pod_err(
+        "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"affinity\":{"
+        "\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution"
+        "\":[{\"weight\":101,\"preference\":{}}]}}}}",
+        "Pod.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnored"
+        "DuringExecution[0].weight: 101 not in 1..100");
+    pod_err(
+        "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"affinity\":{"
+        "\"nodeAffinity\":{\"preferredDuringSchedulingIgnoredDuringExecution"
+        "\":[{\"preference\":{}}]}}}}",
+        "Pod.spec.affinity.nodeAffinity.preferredDuringSchedulingIgnored"
+        "DuringExecution[0]: weight: missing (must be 1..100)");
 }
 
 Test(decode_pod, malformed_json_is_an_error_not_a_crash)
 {
     struct pod *p = NULL;
     static const char *const bad[] = {
-        "", "{", "{\"metadata\":", "{\"metadata\":{\"name\":\"x\"}",
-        "{\"metadata\":{\"name\":\"x\"}} trailing", "nul", "{\"a\" 1}",
+        "",
+        "{",
+        "{\"metadata\":",
+        "{\"metadata\":{\"name\":\"x\"}",
+        "{\"metadata\":{\"name\":\"x\"}} trailing",
+        "nul",
+        "{\"a\" 1}",
         "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{]}}",
     };
 
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
-        cr_assert_neq(decode_pod_buf(bad[i], strlen(bad[i]), "Pod", &p, err,
-                                     sizeof(err)),
-                      MU_OK, "%s", bad[i]);
+        cr_assert_neq(
+            decode_pod_buf(bad[i], strlen(bad[i]), "Pod", &p, err, sizeof(err)),
+            MU_OK, "%s", bad[i]);
         cr_assert_null(p);
         cr_assert_gt(strlen(err), 0);
     }
@@ -440,8 +457,9 @@ Test(decode_pod, too_many_resource_names_is_an_error)
 
         rc = res_intern(name, (size_t)n);
     }
-    json = xasprintf("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":"
-                     "[{\"resources\":{\"requests\":{\"new.io/one\":\"1\"}}}]}}");
+    json =
+        xasprintf("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":"
+                  "[{\"resources\":{\"requests\":{\"new.io/one\":\"1\"}}}]}}");
     rc = decode_pod_buf(json, strlen(json), "Pod", &p, err, sizeof(err));
     cr_assert_eq(rc, MU_ELIMIT);
     cr_assert_str_eq(err, "Pod.spec.containers[0].resources.requests."
@@ -464,6 +482,9 @@ Test(decode_node, reads_every_field)
         "\"allocatable\":{\"cpu\":\"95500m\",\"memory\":\"1000Gi\","
         "\"nvidia.com/gpu\":\"8\",\"pods\":\"110\",\"rdma/hca\":\"1\"},"
         "\"conditions\":[{\"type\":\"MemoryPressure\",\"status\":\"False\"},"
+        "{\"type\":\"example.com/a-very-long-custom-condition-type-set-by-some-"
+        "operator-that-is-longer-than-any-fixed-buffer\",\"status\":"
+        "\"SomethingNotTrueOrFalse\"},"
         "{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"KubeletReady\"}],"
         "\"images\":[{\"names\":[\"a\",\"b\"],\"sizeBytes\":123}]}}");
     int gpu = res_find("nvidia.com/gpu", 14), hca = res_find("rdma/hca", 8);
@@ -497,8 +518,9 @@ Test(decode_node, capacity_is_used_when_allocatable_is_absent)
     cr_assert_eq(n->alloc[RES_CPU], 4000);
     cr_assert_eq(n->alloc[RES_PODS], 10);
     node_free(n);
-    n = node_ok("{\"metadata\":{\"name\":\"n\"},\"status\":{\"allocatable\":"
-                "{\"cpu\":\"3\"},\"capacity\":{\"cpu\":\"4\",\"pods\":\"10\"}}}");
+    n = node_ok(
+        "{\"metadata\":{\"name\":\"n\"},\"status\":{\"allocatable\":"
+        "{\"cpu\":\"3\"},\"capacity\":{\"cpu\":\"4\",\"pods\":\"10\"}}}");
     cr_assert_eq(n->alloc[RES_CPU], 3000);
     cr_assert_eq(n->alloc[RES_PODS], 0);
     node_free(n);

@@ -77,9 +77,9 @@ Test(snapshot, embedded_default_cluster_loads)
     p = cluster_pod_find(c, "ml-training", "llama-pretrain-worker-0");
     cr_assert_not_null(p);
     cr_assert_null(p->node_name);
-    cr_assert_str_eq(labels_get(&p->annotations,
-                                "scheduling.x-k8s.io/pod-group"),
-                     "llama-pretrain");
+    cr_assert_str_eq(
+        labels_get(&p->annotations, "scheduling.x-k8s.io/pod-group"),
+        "llama-pretrain");
     /* init container (48 cpu) outweighs train 32 + sidecar 0.25 */
     p = cluster_pod_find(c, "ml-training", "resnet-sweep-3-8kq2w");
     cr_assert_eq(pod_request(p, RES_CPU), 48000);
@@ -93,6 +93,7 @@ Test(snapshot, list_puts_pods_after_nodes_and_skips_other_kinds)
         "\"u\"},\"spec\":{\"nodeName\":\"n\",\"containers\":[{\"resources\":"
         "{\"requests\":{\"cpu\":\"1\"}}}]}},"
         "{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"}},"
+        "{\"kind\":\"AVeryLongCustomResourceKindNameFromSomeOperator\"},"
         "{\"kind\":\"Node\",\"metadata\":{\"name\":\"n\"},\"status\":{"
         "\"allocatable\":{\"cpu\":\"4\"}}}],\"kind\":\"List\"}");
 
@@ -136,7 +137,8 @@ Test(snapshot, top_level_errors_are_clear)
               "t.json: kind \"Deployment\" is not List, NodeList or PodList");
     parse_err("{\"kind\":3,\"items\":[]}",
               "t.json: kind: expected string, found number");
-    parse_err("{\"kind\":\"List\",\"items\":{}}", "t.json: items: not an array");
+    parse_err("{\"kind\":\"List\",\"items\":{}}",
+              "t.json: items: not an array");
     parse_err("{\"kind\":\"List\",\"items\":[1]}",
               "t.json: items[0]: not an object");
 }
@@ -209,8 +211,8 @@ Test(snapshot, load_reads_files_and_reports_missing_ones)
 /* Node objects as kube-scheduler v1.20.2 sent them in a filter request. */
 Test(snapshot, captured_scheduler_nodes_decode)
 {
-    FILE *f = fopen("tests/data/cache/v1.20.2-001-nocache-filter.request.json",
-                    "r");
+    FILE *f =
+        fopen("tests/data/cache/v1.20.2-001-nocache-filter.request.json", "r");
     static char body[65536];
     struct jscan js;
     struct jstr key;
