@@ -10,7 +10,7 @@
 struct resources_fit {
     bool ignored[RES_MAX];
     uint32_t nignored;
-    int ignored_ids[RES_MAX];   /* in policy order, for describe */
+    int ignored_ids[RES_MAX]; /* in policy order, for describe */
 };
 
 static const char *const resources_fit_keys[] = {"ignoredResources", NULL};
@@ -28,8 +28,10 @@ static int resources_fit_add_ignored(struct resources_fit *s, const cJSON *v,
     if (rc)
         return rc;
     if (id <= RES_EPHEMERAL) {
-        args_err(err, errlen, "%s: \"%s\" cannot be ignored (only extended "
-                 "resources can)", path, res_name(id));
+        args_err(err, errlen,
+                 "%s: \"%s\" cannot be ignored (only extended "
+                 "resources can)",
+                 path, res_name(id));
         return MU_EINVAL;
     }
     if (s->ignored[id]) {
@@ -54,7 +56,8 @@ static int resources_fit_init(const cJSON *args, void **state, char *err,
     list = args ? cJSON_GetObjectItemCaseSensitive(args, "ignoredResources")
                 : NULL;
     if (list && !cJSON_IsArray(list)) {
-        args_err(err, errlen, ".ignoredResources: expected an array of "
+        args_err(err, errlen,
+                 ".ignoredResources: expected an array of "
                  "resource names");
         rc = MU_EINVAL;
         goto out;

@@ -69,8 +69,10 @@ int args_check_keys(const cJSON *args, const char *const *known, char *err,
             args_err(err, errlen, ".%s: unknown key (known: %s)", c->string,
                      names);
         else
-            args_err(err, errlen, ".%s: unknown key (this plugin takes no "
-                     "args)", c->string);
+            args_err(err, errlen,
+                     ".%s: unknown key (this plugin takes no "
+                     "args)",
+                     c->string);
         return MU_EINVAL;
     }
     d = dup_key(args);
@@ -165,7 +167,7 @@ static int add_res(struct res_weights *rw, const char *name, int64_t w,
         args_err(err, errlen, "%s: \"%s\" listed twice", path, name);
         return MU_EINVAL;
     }
-    MU_ASSERT(rw->n < RES_MAX);   /* ids are unique and below RES_MAX */
+    MU_ASSERT(rw->n < RES_MAX); /* ids are unique and below RES_MAX */
     rw->id[rw->n] = id;
     rw->w[rw->n] = w;
     rw->n++;
@@ -190,8 +192,10 @@ int args_res_weights(const cJSON *v, const char *path, struct res_weights *rw,
 
     rw->n = 0;
     if (!cJSON_IsObject(v) || !v->child) {
-        args_err(err, errlen, "%s: expected an object of resource weights "
-                 "like {\"cpu\": 1, \"memory\": 1}", path);
+        args_err(err, errlen,
+                 "%s: expected an object of resource weights "
+                 "like {\"cpu\": 1, \"memory\": 1}",
+                 path);
         return MU_EINVAL;
     }
     for (const cJSON *c = v->child; c; c = c->next) {
@@ -215,8 +219,10 @@ int args_res_list(const cJSON *v, const char *path, struct res_weights *rw,
 
     rw->n = 0;
     if (!cJSON_IsArray(v) || !v->child) {
-        args_err(err, errlen, "%s: expected a non-empty array of resource "
-                 "names like [\"cpu\", \"memory\"]", path);
+        args_err(err, errlen,
+                 "%s: expected a non-empty array of resource "
+                 "names like [\"cpu\", \"memory\"]",
+                 path);
         return MU_EINVAL;
     }
     for (const cJSON *c = v->child; c; c = c->next, i++) {

@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#define ARGS_RES_NAME_MAX 253   /* a Kubernetes qualified name's limit */
+#define ARGS_RES_NAME_MAX 253 /* a Kubernetes qualified name's limit */
 
 /* Resources with weights, in the order the policy gave them. */
 struct res_weights {

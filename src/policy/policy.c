@@ -10,9 +10,9 @@
 #include <math.h>
 #include <stdarg.h>
 
-#define POLICY_MAX_BYTES (1024 * 1024)   /* a policy is a few hundred bytes */
-#define POLICY_DESC_MAX 200
-#define POLICY_PATH_MAX 64               /* ".scores[31].args" and the like */
+#define POLICY_MAX_BYTES    (1024 * 1024) /* a policy is a few hundred bytes */
+#define POLICY_DESC_MAX     200
+#define POLICY_PATH_MAX     64 /* ".scores[31].args" and the like */
 #define POLICY_DESCRIBE_MAX 2048
 
 /* The file being parsed and where errors go. */
@@ -25,8 +25,7 @@ struct policy_ctx {
 static const char *const policy_top_keys[] = {"description", "filters",
                                               "scores", NULL};
 static const char *const policy_filter_keys[] = {"name", "args", NULL};
-static const char *const policy_score_keys[] = {"name", "weight", "args",
-                                                NULL};
+static const char *const policy_score_keys[] = {"name", "weight", "args", NULL};
 
 /* "NAME: " + the message; returns MU_EINVAL for `return perr(...)`. */
 static int perr(const struct policy_ctx *c, const char *fmt, ...)
@@ -80,11 +79,11 @@ static void known_names(bool filters, char *dst, size_t cap)
 
     dst[0] = '\0';
     for (size_t i = 0; i < n && len < cap; i++) {
-        const char *name = filters ? filter_plugin_at(i)->name
-                                   : score_plugin_at(i)->name;
+        const char *name =
+            filters ? filter_plugin_at(i)->name : score_plugin_at(i)->name;
 
-        len += (size_t)snprintf(dst + len, cap - len, "%s%s", i ? ", " : "",
-                                name);
+        len +=
+            (size_t)snprintf(dst + len, cap - len, "%s%s", i ? ", " : "", name);
     }
 }
 
@@ -108,8 +107,9 @@ static int init_plugin(const struct policy_ctx *c, const char *path,
         rc = args_check_keys(args, none, msg, sizeof(msg));
     if (rc == MU_OK)
         return MU_OK;
-    perr(c, "%s%s", path, msg[0] ? msg : ": invalid args");
-    return rc;
+    /* a plugin may fail with MU_ELIMIT (too many resource names): to the
+     * caller it is still a policy that does not load */
+    return perr(c, "%s%s", path, msg[0] ? msg : ": invalid args");
 }
 
 /* One entry of "filters" or "scores" before its plugin is looked up. */
@@ -174,8 +174,10 @@ static int parse_filter(const struct policy_ctx *c, const cJSON *e, size_t i,
     }
     for (size_t j = 0; j < pol->nfilters; j++) {
         if (pol->filters[j].plugin == fp)
-            return perr(c, "%s: duplicate filter plugin \"%s\" (also "
-                        ".filters[%zu])", ent.name_path, fp->name, j);
+            return perr(c,
+                        "%s: duplicate filter plugin \"%s\" (also "
+                        ".filters[%zu])",
+                        ent.name_path, fp->name, j);
     }
     snprintf(apath, sizeof(apath), "%s.args", path);
     rc = init_plugin(c, apath, fp->init, ent.args, &state);
@@ -230,8 +232,10 @@ static int parse_score(const struct policy_ctx *c, const cJSON *e, size_t i,
     }
     for (size_t j = 0; j < pol->nscores; j++) {
         if (pol->scores[j].plugin == sp)
-            return perr(c, "%s: duplicate score plugin \"%s\" (also "
-                        ".scores[%zu])", ent.name_path, sp->name, j);
+            return perr(c,
+                        "%s: duplicate score plugin \"%s\" (also "
+                        ".scores[%zu])",
+                        ent.name_path, sp->name, j);
     }
     rc = parse_weight(c, ent.weight, path, &weight);
     if (rc)
@@ -280,7 +284,7 @@ static int parse_description(const struct policy_ctx *c, const cJSON *root,
 
     if (!d)
         return perr(c, ".description: missing (a one-line string is "
-                    "required)");
+                       "required)");
     if (!cJSON_IsString(d))
         return perr(c, ".description: expected a string");
     n = strlen(d->valuestring);
@@ -357,8 +361,7 @@ out:
     return rc;
 }
 
-int policy_load(const char *path, struct policy **out, char *err,
-                size_t errlen)
+int policy_load(const char *path, struct policy **out, char *err, size_t errlen)
 {
     struct policy_ctx c = {.name = path, .err = err, .errlen = errlen};
     char *data = xmalloc(POLICY_MAX_BYTES + 1);

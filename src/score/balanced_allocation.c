@@ -10,8 +10,8 @@
 
 static const char *const balanced_allocation_keys[] = {"resources", NULL};
 
-static int balanced_allocation_init(const cJSON *args, void **state,
-                                    char *err, size_t errlen)
+static int balanced_allocation_init(const cJSON *args, void **state, char *err,
+                                    size_t errlen)
 {
     struct res_weights *rw = xcalloc(1, sizeof(*rw));
     const cJSON *res;
@@ -25,7 +25,7 @@ static int balanced_allocation_init(const cJSON *args, void **state,
         rc = args_res_list(res, ".resources", rw, err, errlen);
         goto out;
     }
-    rw->n = 2;   /* default: cpu and memory */
+    rw->n = 2; /* default: cpu and memory */
     rw->id[0] = RES_CPU;
     rw->id[1] = RES_MEMORY;
     rw->w[0] = rw->w[1] = 1;

@@ -22,7 +22,7 @@
 #define GPU_FIT_CPU_POD_MAX 50
 
 struct gpu_fit {
-    int res;   /* resource id of the GPU */
+    int res; /* resource id of the GPU */
 };
 
 static const char *const gpu_fit_keys[] = {"resource", NULL};
@@ -82,8 +82,8 @@ static int gpu_fit_score(const void *state, const struct pod *pod,
         if (alloc <= 0)
             *out = SCORE_MAX;
         else
-            *out = score_pct(MU_MIN(used, alloc), alloc) *
-                   GPU_FIT_CPU_POD_MAX / SCORE_MAX;
+            *out = score_pct(MU_MIN(used, alloc), alloc) * GPU_FIT_CPU_POD_MAX /
+                   SCORE_MAX;
         return MU_OK;
     }
     free_after = alloc - score_used_after(pod, nv, s->res);

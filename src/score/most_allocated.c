@@ -8,7 +8,7 @@
 static const char *const most_allocated_keys[] = {"resources", NULL};
 
 static int most_allocated_init(const cJSON *args, void **state, char *err,
-                                size_t errlen)
+                               size_t errlen)
 {
     struct res_weights *rw = xcalloc(1, sizeof(*rw));
     const cJSON *res;
@@ -49,7 +49,7 @@ static int most_allocated_describe(const void *state, char *dst, size_t cap)
  * request is left out, so a CPU pod is not steered by GPU usage; a resource
  * that would be overcommitted scores 0. */
 static int most_allocated_score(const void *state, const struct pod *pod,
-                                 const struct node_view *nv, int64_t *out)
+                                const struct node_view *nv, int64_t *out)
 {
     const struct res_weights *rw = state;
     int64_t sum = 0, wsum = 0;

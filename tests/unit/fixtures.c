@@ -101,8 +101,8 @@ struct pod *fx_pod(const char *name, const char *req)
     return p;
 }
 
-void fx_pod_tol(struct pod *p, const char *key, enum tol_op op,
-                const char *val, enum taint_effect effect)
+void fx_pod_tol(struct pod *p, const char *key, enum tol_op op, const char *val,
+                enum taint_effect effect)
 {
     p->tols = xrealloc(p->tols, (p->ntols + 1) * sizeof(*p->tols));
     p->tols[p->ntols].key = xstrdup(key ? key : "");
@@ -120,16 +120,16 @@ void fx_pod_selector(struct pod *p, const char *key, const char *val)
 struct sel_term *fx_pod_required(struct pod *p)
 {
     p->has_required = true;
-    p->required = xrealloc(p->required,
-                           (p->nrequired + 1) * sizeof(*p->required));
+    p->required =
+        xrealloc(p->required, (p->nrequired + 1) * sizeof(*p->required));
     memset(&p->required[p->nrequired], 0, sizeof(*p->required));
     return &p->required[p->nrequired++];
 }
 
 struct sel_term *fx_pod_preferred(struct pod *p, int32_t weight)
 {
-    p->preferred = xrealloc(p->preferred,
-                            (p->npreferred + 1) * sizeof(*p->preferred));
+    p->preferred =
+        xrealloc(p->preferred, (p->npreferred + 1) * sizeof(*p->preferred));
     memset(&p->preferred[p->npreferred], 0, sizeof(*p->preferred));
     p->preferred[p->npreferred].weight = weight;
     return &p->preferred[p->npreferred++].term;
@@ -173,9 +173,9 @@ struct policy *fx_policy(const char *json)
     struct policy *pol = NULL;
     char err[512] = "";
 
-    cr_assert_eq(policy_parse(json, strlen(json), "test", &pol, err,
-                              sizeof(err)),
-                 MU_OK, "policy: %s", err);
+    cr_assert_eq(
+        policy_parse(json, strlen(json), "test", &pol, err, sizeof(err)), MU_OK,
+        "policy: %s", err);
     return pol;
 }
 
@@ -191,8 +191,7 @@ static cJSON *parse_args(const char *args)
 }
 
 enum filter_verdict fx_filter(const char *name, const char *args,
-                              const struct pod *pod,
-                              const struct node_info *n,
+                              const struct pod *pod, const struct node_info *n,
                               struct filter_status *st)
 {
     const struct filter_plugin *fp = filter_plugin_find(name);
@@ -241,7 +240,8 @@ int fx_init_err(const char *name, const char *args, char *err, size_t errlen)
 
     cr_assert(fp || sp, "no plugin %s", name);
     err[0] = '\0';
-    rc = fp ? fp->init(j, &state, err, errlen) : sp->init(j, &state, err, errlen);
+    rc = fp ? fp->init(j, &state, err, errlen)
+            : sp->init(j, &state, err, errlen);
     if (rc == MU_OK) {
         if (fp && fp->fini)
             fp->fini(state);

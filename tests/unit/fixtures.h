@@ -22,8 +22,8 @@ struct node_view fx_view(const struct node_info *n);
 
 /* A pending pod with the given requests; pods=1 is always added. */
 struct pod *fx_pod(const char *name, const char *req);
-void fx_pod_tol(struct pod *p, const char *key, enum tol_op op,
-                const char *val, enum taint_effect effect);
+void fx_pod_tol(struct pod *p, const char *key, enum tol_op op, const char *val,
+                enum taint_effect effect);
 void fx_pod_selector(struct pod *p, const char *key, const char *val);
 /* Add an empty required term (sets has_required) / a preferred term. The
  * pointer is valid until the next term is added to the same pod. */
@@ -38,8 +38,7 @@ void fx_term_field(struct sel_term *t, const char *key, enum sel_op op,
 
 /* Run filter plugin `name` with args (JSON text, or NULL) on one node. */
 enum filter_verdict fx_filter(const char *name, const char *args,
-                              const struct pod *pod,
-                              const struct node_info *n,
+                              const struct pod *pod, const struct node_info *n,
                               struct filter_status *st);
 /* Raw score of plugin `name` with args (JSON text or NULL) on one node. */
 int64_t fx_score(const char *name, const char *args, const struct pod *pod,

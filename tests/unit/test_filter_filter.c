@@ -34,10 +34,8 @@ static int gate_b(const void *state, const struct pod *pod,
     return filter_pass(st);
 }
 
-static const struct filter_plugin plug_a = {.name = "gate-a",
-                                            .filter = gate_a};
-static const struct filter_plugin plug_b = {.name = "gate-b",
-                                            .filter = gate_b};
+static const struct filter_plugin plug_a = {.name = "gate-a", .filter = gate_a};
+static const struct filter_plugin plug_b = {.name = "gate-b", .filter = gate_b};
 
 static void two_gates(struct policy *pol)
 {
@@ -47,8 +45,8 @@ static void two_gates(struct policy *pol)
     pol->filters[1].plugin = &plug_b;
 }
 
-static int run(const struct policy *pol, int64_t cpu,
-               struct filter_status *st, int *failed)
+static int run(const struct policy *pol, int64_t cpu, struct filter_status *st,
+               int *failed)
 {
     struct node_info *n = node_new();
     struct pod *p = pod_new();

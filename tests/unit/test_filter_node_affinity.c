@@ -34,7 +34,7 @@ Test(node_affinity, node_selector_needs_every_pair)
 
     fx_pod_selector(p, "zone", "a");
     cr_assert_eq(fx_filter("node-affinity", NULL, p, n, &st), FILTER_PASS);
-    fx_pod_selector(p, "disk", "ssd");   /* label missing on the node */
+    fx_pod_selector(p, "disk", "ssd"); /* label missing on the node */
     cr_assert_eq(fx_filter("node-affinity", NULL, p, n, &st),
                  FILTER_FAIL_UNRESOLVABLE);
     cr_assert_str_eq(st.reason, REASON);
@@ -84,7 +84,7 @@ Test(node_affinity, expressions_in_one_term_are_anded)
     fx_term_expr(t, "gpus", SEL_GT, "4");
     fx_term_expr(t, "spot", SEL_DOES_NOT_EXIST, "");
     cr_assert_eq(fx_filter("node-affinity", NULL, p, n, &st), FILTER_PASS);
-    fx_term_expr(t, "gpus", SEL_LT, "8");   /* 8 < 8 is false */
+    fx_term_expr(t, "gpus", SEL_LT, "8"); /* 8 < 8 is false */
     cr_assert_eq(fx_filter("node-affinity", NULL, p, n, &st),
                  FILTER_FAIL_UNRESOLVABLE);
     node_free(n);
@@ -96,10 +96,10 @@ Test(node_affinity, present_but_empty_required_matches_nothing)
     struct node_info *n = zone_node("n1", "a");
     struct pod *p = fx_pod("p", ""), *q = fx_pod("q", "");
 
-    p->has_required = true;   /* nodeSelectorTerms: [] */
+    p->has_required = true; /* nodeSelectorTerms: [] */
     cr_assert_eq(fx_filter("node-affinity", NULL, p, n, &st),
                  FILTER_FAIL_UNRESOLVABLE);
-    fx_pod_required(q);       /* nodeSelectorTerms: [{}] */
+    fx_pod_required(q); /* nodeSelectorTerms: [{}] */
     cr_assert_eq(fx_filter("node-affinity", NULL, q, n, &st),
                  FILTER_FAIL_UNRESOLVABLE);
     node_free(n);

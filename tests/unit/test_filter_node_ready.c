@@ -6,7 +6,7 @@
 #include <criterion/criterion.h>
 
 #define NOT_READY "node.kubernetes.io/not-ready"
-#define UNSCHED "node.kubernetes.io/unschedulable"
+#define UNSCHED   "node.kubernetes.io/unschedulable"
 
 static struct filter_status st;
 

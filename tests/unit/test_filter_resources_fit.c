@@ -31,16 +31,15 @@ Test(resources_fit, pod_that_fits_passes)
 Test(resources_fit, exact_fit_passes)
 {
     cr_assert_eq(fit("cpu=4000 memory=1000 pods=10",
-                     "cpu=3000 memory=600 pods=9", "cpu=1000 memory=400",
-                     NULL),
+                     "cpu=3000 memory=600 pods=9", "cpu=1000 memory=400", NULL),
                  FILTER_PASS);
 }
 
 Test(resources_fit, short_cpu_is_resolvable_insufficient_cpu)
 {
-    cr_assert_eq(fit("cpu=4000 memory=1000 pods=10", "cpu=3500",
-                     "cpu=1000", NULL),
-                 FILTER_FAIL);
+    cr_assert_eq(
+        fit("cpu=4000 memory=1000 pods=10", "cpu=3500", "cpu=1000", NULL),
+        FILTER_FAIL);
     cr_assert_str_eq(st.reason, "Insufficient cpu");
     cr_assert_str_eq(st.code, "insufficient");
 }
@@ -58,9 +57,9 @@ Test(resources_fit, too_many_pods_listed_first_then_by_resource)
 
 Test(resources_fit, node_without_the_resource_is_unresolvable)
 {
-    cr_assert_eq(fit("cpu=4000 memory=1000 pods=10", "", "nvidia.com/gpu=1",
-                     NULL),
-                 FILTER_FAIL_UNRESOLVABLE);
+    cr_assert_eq(
+        fit("cpu=4000 memory=1000 pods=10", "", "nvidia.com/gpu=1", NULL),
+        FILTER_FAIL_UNRESOLVABLE);
     cr_assert_str_eq(st.reason, "Insufficient nvidia.com/gpu");
 }
 
@@ -76,8 +75,7 @@ Test(resources_fit, request_above_allocatable_is_unresolvable_overall)
 
 Test(resources_fit, node_with_zero_pods_allocatable_is_unresolvable)
 {
-    cr_assert_eq(fit("cpu=4000", "", "cpu=1", NULL),
-                 FILTER_FAIL_UNRESOLVABLE);
+    cr_assert_eq(fit("cpu=4000", "", "cpu=1", NULL), FILTER_FAIL_UNRESOLVABLE);
     cr_assert_str_eq(st.reason, "Too many pods");
 }
 
@@ -89,9 +87,9 @@ Test(resources_fit, full_pod_slots_are_resolvable)
 
 Test(resources_fit, overcommitted_resource_not_requested_is_ignored)
 {
-    cr_assert_eq(fit("cpu=4000 memory=100 pods=10", "memory=200", "cpu=10",
-                     NULL),
-                 FILTER_PASS);
+    cr_assert_eq(
+        fit("cpu=4000 memory=100 pods=10", "memory=200", "cpu=10", NULL),
+        FILTER_PASS);
 }
 
 Test(resources_fit, ignored_extended_resource_is_not_checked)
@@ -121,12 +119,12 @@ Test(resources_fit, bad_args_are_rejected_with_their_path)
 {
     char err[256];
 
-    cr_assert_eq(fx_init_err("resources-fit", "{\"ignored\": []}", err,
-                             sizeof(err)),
-                 MU_EINVAL);
+    cr_assert_eq(
+        fx_init_err("resources-fit", "{\"ignored\": []}", err, sizeof(err)),
+        MU_EINVAL);
     cr_assert_str_eq(err, ".ignored: unknown key (known: ignoredResources)");
-    cr_assert_eq(fx_init_err("resources-fit", "{\"ignoredResources\": 1}",
-                             err, sizeof(err)),
+    cr_assert_eq(fx_init_err("resources-fit", "{\"ignoredResources\": 1}", err,
+                             sizeof(err)),
                  MU_EINVAL);
     cr_assert_str_eq(err, ".ignoredResources: expected an array of resource "
                           "names");

@@ -8,8 +8,8 @@
 static struct filter_status st;
 
 /* Verdict for one pod against a node with one taint key=val:effect. */
-static enum filter_verdict one(struct pod *p, const char *key,
-                               const char *val, enum taint_effect e)
+static enum filter_verdict one(struct pod *p, const char *key, const char *val,
+                               enum taint_effect e)
 {
     struct node_info *n = fx_node("n1", "cpu=1000 pods=10");
     enum filter_verdict v;
@@ -50,8 +50,7 @@ Test(taint_toleration, prefer_no_schedule_is_ignored)
 {
     struct pod *p = fx_pod("p", "");
 
-    cr_assert_eq(one(p, "gpu", "true", EFFECT_PREFER_NO_SCHEDULE),
-                 FILTER_PASS);
+    cr_assert_eq(one(p, "gpu", "true", EFFECT_PREFER_NO_SCHEDULE), FILTER_PASS);
     pod_free(p);
 }
 
@@ -107,8 +106,7 @@ Test(taint_toleration, empty_key_exists_still_respects_its_effect)
 
     fx_pod_tol(p, "", TOL_EXISTS, NULL, EFFECT_NO_SCHEDULE);
     cr_assert_eq(one(p, "a", "b", EFFECT_NO_SCHEDULE), FILTER_PASS);
-    cr_assert_eq(one(p, "a", "b", EFFECT_NO_EXECUTE),
-                 FILTER_FAIL_UNRESOLVABLE);
+    cr_assert_eq(one(p, "a", "b", EFFECT_NO_EXECUTE), FILTER_FAIL_UNRESOLVABLE);
     pod_free(p);
 }
 

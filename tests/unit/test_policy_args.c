@@ -48,11 +48,10 @@ Test(args, check_keys_rejects_unknown_duplicate_and_non_objects)
 
 Test(args, resource_names_follow_kubernetes_rules)
 {
-    static const char *const good[] = {"cpu", "nvidia.com/gpu",
-                                       "hugepages-2Mi", "rdma/hca_shared",
-                                       "a"};
-    static const char *const badn[] = {"", "/gpu", "gpu/", "a/b/c", "-cpu",
-                                       "cpu-", "has space", "x.io/\"q\""};
+    static const char *const good[] = {"cpu", "nvidia.com/gpu", "hugepages-2Mi",
+                                       "rdma/hca_shared", "a"};
+    static const char *const badn[] = {
+        "", "/gpu", "gpu/", "a/b/c", "-cpu", "cpu-", "has space", "x.io/\"q\""};
     char err[128], text[64];
     int id;
 
@@ -67,8 +66,8 @@ Test(args, resource_names_follow_kubernetes_rules)
     for (size_t i = 0; i < ARRAY_LEN(badn); i++) {
         cJSON *s = cJSON_CreateString(badn[i]);
 
-        cr_assert_eq(args_res_name(s, ".r", &id, err, sizeof(err)),
-                     MU_EINVAL, "%s", badn[i]);
+        cr_assert_eq(args_res_name(s, ".r", &id, err, sizeof(err)), MU_EINVAL,
+                     "%s", badn[i]);
         snprintf(text, sizeof(text), ".r: \"%s\" is not a resource name",
                  badn[i]);
         cr_assert_str_eq(err, text);

@@ -15,8 +15,8 @@ static const char *bad(const char *json)
     struct policy *pol = (struct policy *)1;
 
     err[0] = '\0';
-    cr_assert_eq(policy_parse(json, strlen(json), "policies/x.json", &pol,
-                              err, sizeof(err)),
+    cr_assert_eq(policy_parse(json, strlen(json), "policies/x.json", &pol, err,
+                              sizeof(err)),
                  MU_EINVAL, "accepted: %s", json);
     cr_assert_null(pol);
     return err;
@@ -26,10 +26,9 @@ static const char *bad(const char *json)
 
 Test(policy, every_shipped_policy_loads)
 {
-    static const char *const wanted[] = {"policies/default.json",
-                                         "policies/binpack.json",
-                                         "policies/spread.json",
-                                         "policies/gpu-binpack.json"};
+    static const char *const wanted[] = {
+        "policies/default.json", "policies/binpack.json",
+        "policies/spread.json", "policies/gpu-binpack.json"};
     glob_t g;
     char err[512];
 
@@ -39,8 +38,8 @@ Test(policy, every_shipped_policy_loads)
     for (size_t i = 0; i < g.gl_pathc; i++) {
         struct policy *pol = NULL;
 
-        cr_assert_eq(policy_load(g.gl_pathv[i], &pol, err, sizeof(err)),
-                     MU_OK, "%s", err);
+        cr_assert_eq(policy_load(g.gl_pathv[i], &pol, err, sizeof(err)), MU_OK,
+                     "%s", err);
         cr_assert(pol->description[0]);
         cr_assert_gt(pol->nfilters, 0);
         cr_assert_gt(pol->nscores, 0);
@@ -295,7 +294,8 @@ Test(policy, print_fills_in_defaults)
         "\"node-affinity-preferred\"}]}");
     char *text = print(pol);
 
-    cr_assert_str_eq(text,
+    cr_assert_str_eq(
+        text,
         "{\n"
         "  \"description\": \"Say \\\"hi\\\" \\u003cx\\u003e\",\n"
         "  \"filters\": [\n"
@@ -316,10 +316,9 @@ Test(policy, print_fills_in_defaults)
 
 Test(policy, printed_policy_parses_back_the_same)
 {
-    static const char *const files[] = {"policies/default.json",
-                                        "policies/binpack.json",
-                                        "policies/spread.json",
-                                        "policies/gpu-binpack.json"};
+    static const char *const files[] = {
+        "policies/default.json", "policies/binpack.json",
+        "policies/spread.json", "policies/gpu-binpack.json"};
     char err[512];
 
     for (size_t i = 0; i < ARRAY_LEN(files); i++) {
@@ -328,9 +327,9 @@ Test(policy, printed_policy_parses_back_the_same)
 
         cr_assert_eq(policy_load(files[i], &a, err, sizeof(err)), MU_OK);
         ta = print(a);
-        cr_assert_eq(policy_parse(ta, strlen(ta), "printed", &b, err,
-                                  sizeof(err)),
-                     MU_OK, "%s", err);
+        cr_assert_eq(
+            policy_parse(ta, strlen(ta), "printed", &b, err, sizeof(err)),
+            MU_OK, "%s", err);
         tb = print(b);
         cr_assert_str_eq(ta, tb);
         free(ta);

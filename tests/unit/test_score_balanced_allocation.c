@@ -29,8 +29,10 @@ Test(balanced_allocation, equal_fractions_score_100)
 Test(balanced_allocation, two_resources_use_half_the_difference)
 {
     /* cpu 0.75, memory 0.25 -> std 0.25 */
-    cr_assert_eq(ba("cpu=4000 memory=8000", "cpu=2000", "cpu=1000 "
-                    "memory=2000", NULL),
+    cr_assert_eq(ba("cpu=4000 memory=8000", "cpu=2000",
+                    "cpu=1000 "
+                    "memory=2000",
+                    NULL),
                  75);
     /* cpu 0.3, memory 0.1 -> std 0.1 -> 90 */
     cr_assert_eq(ba("cpu=1000 memory=1000", "", "cpu=300 memory=100", NULL),
@@ -62,8 +64,10 @@ Test(balanced_allocation, single_resource_is_always_balanced)
 
 Test(balanced_allocation, more_balanced_node_wins)
 {
-    int64_t lopsided = ba("cpu=4000 memory=8000", "cpu=3000", "cpu=500 "
-                          "memory=500", NULL);
+    int64_t lopsided = ba("cpu=4000 memory=8000", "cpu=3000",
+                          "cpu=500 "
+                          "memory=500",
+                          NULL);
     int64_t even = ba("cpu=4000 memory=8000", "cpu=1500 memory=3000",
                       "cpu=500 memory=500", NULL);
 
@@ -77,14 +81,12 @@ Test(balanced_allocation, describe_and_bad_args)
     fx_describe("balanced-allocation", NULL, d, sizeof(d));
     cr_assert_str_eq(d, "{\"resources\": [\"cpu\", \"memory\"]}");
     cr_assert_eq(fx_init_err("balanced-allocation",
-                             "{\"resources\": {\"cpu\": 1}}", err,
-                             sizeof(err)),
+                             "{\"resources\": {\"cpu\": 1}}", err, sizeof(err)),
                  MU_EINVAL);
     cr_assert_str_eq(err, ".resources: expected a non-empty array of "
                           "resource names like [\"cpu\", \"memory\"]");
     cr_assert_eq(fx_init_err("balanced-allocation",
-                             "{\"resources\": [\"cpu\", 2]}", err,
-                             sizeof(err)),
+                             "{\"resources\": [\"cpu\", 2]}", err, sizeof(err)),
                  MU_EINVAL);
     cr_assert_str_eq(err, ".resources[1]: expected a resource name string");
     cr_assert_eq(fx_init_err("balanced-allocation",

@@ -31,11 +31,11 @@ Test(least_allocated, counts_the_pod_itself)
 Test(least_allocated, emptier_node_scores_higher)
 {
     int64_t empty = la("cpu=4000 memory=8000", "", "cpu=1000", NULL);
-    int64_t half = la("cpu=4000 memory=8000", "cpu=2000 memory=4000",
-                      "cpu=1000", NULL);
+    int64_t half =
+        la("cpu=4000 memory=8000", "cpu=2000 memory=4000", "cpu=1000", NULL);
 
-    cr_assert_eq(empty, 87);   /* (75 + 100) / 2 */
-    cr_assert_eq(half, 37);    /* (25 + 50) / 2 */
+    cr_assert_eq(empty, 87); /* (75 + 100) / 2 */
+    cr_assert_eq(half, 37);  /* (25 + 50) / 2 */
     cr_assert_gt(empty, half);
 }
 
@@ -50,7 +50,7 @@ Test(least_allocated, weights_and_truncation)
 Test(least_allocated, overcommitted_resource_scores_zero)
 {
     cr_assert_eq(la("cpu=4000 memory=8000", "cpu=3500", "cpu=1000", NULL),
-                 50);   /* (0 + 100) / 2 */
+                 50); /* (0 + 100) / 2 */
 }
 
 Test(least_allocated, resources_the_node_lacks_are_left_out)
@@ -64,9 +64,9 @@ Test(least_allocated, extended_resource_not_requested_is_left_out)
     const char *args = "{\"resources\": {\"cpu\": 1, \"nvidia.com/gpu\": 1}}";
 
     /* no GPU asked: only cpu counts (3000 free of 4000 -> 75) */
-    cr_assert_eq(la("cpu=4000 nvidia.com/gpu=8", "nvidia.com/gpu=8",
-                    "cpu=1000", args),
-                 75);
+    cr_assert_eq(
+        la("cpu=4000 nvidia.com/gpu=8", "nvidia.com/gpu=8", "cpu=1000", args),
+        75);
     /* GPU asked: (75 + 75) / 2 */
     cr_assert_eq(la("cpu=4000 nvidia.com/gpu=8", "nvidia.com/gpu=1",
                     "cpu=1000 nvidia.com/gpu=1", args),
@@ -113,9 +113,9 @@ Test(least_allocated, bad_args_name_the_path)
     char err[256];
 
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
-        cr_assert_eq(fx_init_err("least-allocated", cases[i].args, err,
-                                 sizeof(err)),
-                     MU_EINVAL, "%s", cases[i].args);
+        cr_assert_eq(
+            fx_init_err("least-allocated", cases[i].args, err, sizeof(err)),
+            MU_EINVAL, "%s", cases[i].args);
         cr_assert_str_eq(err, cases[i].err, "%s", cases[i].args);
     }
 }

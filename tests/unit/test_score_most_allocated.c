@@ -22,11 +22,11 @@ static int64_t ma(const char *alloc, const char *used, const char *req,
 Test(most_allocated, fuller_node_scores_higher)
 {
     int64_t empty = ma("cpu=4000 memory=8000", "", "cpu=1000", NULL);
-    int64_t half = ma("cpu=4000 memory=8000", "cpu=2000 memory=4000",
-                      "cpu=1000", NULL);
+    int64_t half =
+        ma("cpu=4000 memory=8000", "cpu=2000 memory=4000", "cpu=1000", NULL);
 
-    cr_assert_eq(empty, 12);   /* (25 + 0) / 2 */
-    cr_assert_eq(half, 62);    /* (75 + 50) / 2 */
+    cr_assert_eq(empty, 12); /* (25 + 0) / 2 */
+    cr_assert_eq(half, 62);  /* (75 + 50) / 2 */
     cr_assert_gt(half, empty);
 }
 
@@ -39,9 +39,9 @@ Test(most_allocated, exact_fill_scores_100)
 
 Test(most_allocated, overcommitted_resource_scores_zero)
 {
-    cr_assert_eq(ma("cpu=4000 memory=8000", "cpu=3500 memory=8000",
-                    "cpu=1000", NULL),
-                 50);   /* (0 + 100) / 2 */
+    cr_assert_eq(
+        ma("cpu=4000 memory=8000", "cpu=3500 memory=8000", "cpu=1000", NULL),
+        50); /* (0 + 100) / 2 */
 }
 
 Test(most_allocated, gpu_only_args_skip_pods_without_gpus)
@@ -51,15 +51,16 @@ Test(most_allocated, gpu_only_args_skip_pods_without_gpus)
     cr_assert_eq(ma("cpu=4000 nvidia.com/gpu=8", "nvidia.com/gpu=4",
                     "nvidia.com/gpu=2", args),
                  75);
-    cr_assert_eq(ma("cpu=4000 nvidia.com/gpu=8", "nvidia.com/gpu=4",
-                    "cpu=1000", args),
-                 0);
+    cr_assert_eq(
+        ma("cpu=4000 nvidia.com/gpu=8", "nvidia.com/gpu=4", "cpu=1000", args),
+        0);
 }
 
 Test(most_allocated, weights)
 {
     /* cpu 25 x 1, gpu 100 x 3 -> 325 / 4 = 81 */
-    cr_assert_eq(ma("cpu=4000 nvidia.com/gpu=2", "", "cpu=1000 "
+    cr_assert_eq(ma("cpu=4000 nvidia.com/gpu=2", "",
+                    "cpu=1000 "
                     "nvidia.com/gpu=2",
                     "{\"resources\": {\"cpu\": 1, \"nvidia.com/gpu\": 3}}"),
                  81);

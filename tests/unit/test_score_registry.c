@@ -6,9 +6,9 @@
 
 Test(score_registry, every_plugin_is_listed_in_order_and_findable)
 {
-    static const char *const names[] = {
-        "least-allocated", "most-allocated", "balanced-allocation",
-        "gpu-fit", "node-affinity-preferred"};
+    static const char *const names[] = {"least-allocated", "most-allocated",
+                                        "balanced-allocation", "gpu-fit",
+                                        "node-affinity-preferred"};
 
     cr_assert_eq(score_plugin_count(), ARRAY_LEN(names));
     for (size_t i = 0; i < ARRAY_LEN(names); i++) {

@@ -34,12 +34,12 @@ static void one_plugin_policy(struct policy *pol, int64_t weight)
 
 Test(score, weighted_sum_over_plugins)
 {
-    struct policy *pol = fx_policy(
-        "{\"description\": \"t\", \"scores\": ["
-        "{\"name\": \"least-allocated\", \"weight\": 1, \"args\": "
-        "{\"resources\": {\"cpu\": 1}}},"
-        "{\"name\": \"most-allocated\", \"weight\": 3, \"args\": "
-        "{\"resources\": {\"cpu\": 1}}}]}");
+    struct policy *pol =
+        fx_policy("{\"description\": \"t\", \"scores\": ["
+                  "{\"name\": \"least-allocated\", \"weight\": 1, \"args\": "
+                  "{\"resources\": {\"cpu\": 1}}},"
+                  "{\"name\": \"most-allocated\", \"weight\": 3, \"args\": "
+                  "{\"resources\": {\"cpu\": 1}}}]}");
     struct node_info *n1 = fx_node("n1", "cpu=4000"),
                      *n2 = fx_node("n2", "cpu=4000");
     struct pod *p = fx_pod("p", "cpu=1000");
@@ -54,8 +54,8 @@ Test(score, weighted_sum_over_plugins)
     cr_assert_eq(total[1], 25 + 3 * 75);
     cr_assert_eq(pol->weight_sum, 4);
     cr_assert_eq(score_run(pol, p, nv, 2, ext), MU_OK);
-    cr_assert_eq(ext[0], 4);   /* 150 / 400 x 10 = 3.75 */
-    cr_assert_eq(ext[1], 6);   /* 250 / 400 x 10 = 6.25 */
+    cr_assert_eq(ext[0], 4); /* 150 / 400 x 10 = 3.75 */
+    cr_assert_eq(ext[1], 6); /* 250 / 400 x 10 = 6.25 */
     policy_free(pol);
     node_free(n1);
     node_free(n2);
@@ -64,9 +64,9 @@ Test(score, weighted_sum_over_plugins)
 
 Test(score, normalize_runs_before_weighting)
 {
-    struct policy *pol = fx_policy(
-        "{\"description\": \"t\", \"scores\": ["
-        "{\"name\": \"node-affinity-preferred\", \"weight\": 2}]}");
+    struct policy *pol =
+        fx_policy("{\"description\": \"t\", \"scores\": ["
+                  "{\"name\": \"node-affinity-preferred\", \"weight\": 2}]}");
     struct node_info *a = fx_node("a", "cpu=1"), *b = fx_node("b", "cpu=1");
     struct pod *p = fx_pod("p", "");
     struct node_view nv[2];
@@ -79,8 +79,8 @@ Test(score, normalize_runs_before_weighting)
     nv[0] = fx_view(a);
     nv[1] = fx_view(b);
     cr_assert_eq(score_run_raw(pol, p, nv, 2, total), MU_OK);
-    cr_assert_eq(total[0], 200);   /* raw 50 -> 100, x 2 */
-    cr_assert_eq(total[1], 40);    /* raw 10 -> 20, x 2 */
+    cr_assert_eq(total[0], 200); /* raw 50 -> 100, x 2 */
+    cr_assert_eq(total[1], 40);  /* raw 10 -> 20, x 2 */
     policy_free(pol);
     node_free(a);
     node_free(b);
@@ -127,14 +127,14 @@ Test(score, scale_rounds_to_nearest)
     one_plugin_policy(&pol, 1);
     cr_assert_eq(score_scale(&pol, 0), 0);
     cr_assert_eq(score_scale(&pol, 4), 0);
-    cr_assert_eq(score_scale(&pol, 5), 1);     /* 0.5 rounds up */
+    cr_assert_eq(score_scale(&pol, 5), 1); /* 0.5 rounds up */
     cr_assert_eq(score_scale(&pol, 94), 9);
     cr_assert_eq(score_scale(&pol, 95), 10);
     cr_assert_eq(score_scale(&pol, 100), 10);
-    one_plugin_policy(&pol, 3);                /* out of 300 */
+    one_plugin_policy(&pol, 3); /* out of 300 */
     cr_assert_eq(score_scale(&pol, 150), 5);
-    cr_assert_eq(score_scale(&pol, 44), 1);    /* 1.47 */
-    cr_assert_eq(score_scale(&pol, 45), 2);    /* 1.5 */
+    cr_assert_eq(score_scale(&pol, 44), 1); /* 1.47 */
+    cr_assert_eq(score_scale(&pol, 45), 2); /* 1.5 */
 }
 
 Test(score, policy_without_scores_gives_zero)
