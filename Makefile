@@ -101,6 +101,7 @@ asan:
 	@set -e; for t in $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BINS)); do \
 	    echo "== $$t (ASan+UBSan)"; \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    MUSTER_BIN=$(CURDIR)/build-asan/muster \
 	    FAKE_APISERVER=$(CURDIR)/build-asan/fake-apiserver $$t $(CRITERION_FLAGS); \

@@ -153,7 +153,8 @@ static int bind_kube(struct ext_service *s, const struct bind_args *a,
     rc = kube_bind(s->kube, a->ns, a->name, a->uid, a->node, msg,
                    sizeof(msg));
     if (rc) {
-        snprintf(err, errlen, "binding pod %.100s/%.100s to node %.100s failed: %.180s",
+        snprintf(err, errlen,
+                 "binding pod %.100s/%.100s to node %.100s failed: %.180s",
                  a->ns, a->name, a->node, msg);
         return rc;
     }

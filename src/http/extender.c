@@ -86,11 +86,13 @@ static void tally_flush(struct tally *t, struct metrics *m)
         metrics_reject(m, t->e[i].plugin, t->e[i].code, t->e[i].count);
 }
 
-/* The answer of /filter as it is built: passing nodes go straight to out
- * (names or raw objects), failures to their own maps. */
+/* The answer of /filter as it is built: passing node objects go straight
+ * into the answer (out, after its Nodes prefix: no second copy of a
+ * multi-MB list), names and failures to their own buffers. */
 struct filter_out {
     struct buf names;            /* passing names: "a","b" */
-    struct buf items;            /* passing node objects, raw */
+    struct buf *items;           /* the answer, open at Nodes.items */
+    size_t nitems;
     struct buf failed;           /* "node":"reason",... */
     struct buf unres;
     struct tally tally;
@@ -130,10 +132,10 @@ static int add_pass(struct filter_out *fo, const struct ext_node *n)
     if (!rc)
         rc = buf_add_jstr(&fo->names, n->name, n->nlen);
     if (!rc && n->raw) {
-        if (fo->items.len)
-            rc = buf_addc(&fo->items, ',');
+        if (fo->nitems++)
+            rc = buf_addc(fo->items, ',');
         if (!rc)
-            rc = buf_add(&fo->items, n->raw, n->rawlen);
+            rc = buf_add(fo->items, n->raw, n->rawlen);
     }
     return rc;
 }
@@ -192,18 +194,13 @@ static int filter_nodes(struct ext_service *s, const struct ext_args *a,
     return rc;
 }
 
+/* The rest of the answer after the passing node objects (if any). */
 static int filter_print(const struct ext_args *a, struct filter_out *fo,
                         struct buf *out)
 {
-    int rc = buf_adds(out, "{\"Nodes\":");
+    int rc = buf_adds(out, a->has_nodes ? "]},\"NodeNames\":"
+                                        : "{\"Nodes\":null,\"NodeNames\":");
 
-    if (!rc && a->has_nodes)
-        rc = buf_adds(out, "{\"metadata\":{},\"items\":[");
-    if (!rc && a->has_nodes && fo->items.len)
-        rc = buf_add(out, fo->items.data, fo->items.len);
-    if (!rc)
-        rc = buf_adds(out, a->has_nodes ? "]},\"NodeNames\":"
-                                        : "null,\"NodeNames\":");
     if (!rc && a->has_names)
         rc = buf_addc(out, '[');
     if (!rc && a->has_names && fo->names.len)
@@ -226,11 +223,20 @@ static int ext_filter(struct ext_service *s, struct ext_args *a,
                       struct ext_call *call)
 {
     struct filter_out fo;
-    int rc;
+    int rc = MU_OK;
 
+    if (a->has_nodes) {
+        /* passing objects are at most the body: grow the answer once */
+        rc = buf_reserve(call->out, call->len + 4096);
+        if (!rc)
+            rc = buf_adds(call->out, "{\"Nodes\":{\"metadata\":{},"
+                                     "\"items\":[");
+        if (rc)
+            return rc;   /* nothing allocated yet */
+    }
     memset(&fo, 0, sizeof(fo));
+    fo.items = call->out;
     buf_init(&fo.names, call->out->max);
-    buf_init(&fo.items, call->out->max);
     buf_init(&fo.failed, call->out->max);
     buf_init(&fo.unres, call->out->max);
     cluster_rdlock(s->cluster);
@@ -240,7 +246,6 @@ static int ext_filter(struct ext_service *s, struct ext_args *a,
         rc = filter_print(a, &fo, call->out);
     tally_flush(&fo.tally, s->metrics);
     buf_fini(&fo.names);
-    buf_fini(&fo.items);
     buf_fini(&fo.failed);
     buf_fini(&fo.unres);
     /* remember the pod: /bind names it only by uid */

@@ -59,6 +59,7 @@ void pod_memo_fini(struct pod_memo *m)
 void pod_memo_put(struct pod_memo *m, struct pod *p)
 {
     struct pod_memo_entry *e;
+    struct pod *old = NULL;
 
     if (!p->uid || !*p->uid) {
         pod_free(p);
@@ -69,12 +70,14 @@ void pod_memo_put(struct pod_memo *m, struct pod *p)
     if (e) {
         /* same uid: the newer copy wins (its spec may have changed) */
         unlink_entry(m, e);
-        pod_free(e->pod);
+        old = e->pod;
     } else {
         e = xcalloc(1, sizeof(*e));
     }
     e->pod = p;
+    /* re-key to the new pod's uid before the old one (the key) is freed */
     strmap_put(&m->by_uid, p->uid, strlen(p->uid), e);
+    pod_free(old);
     push_front(m, e);
     while (strmap_len(&m->by_uid) > m->max)
         entry_drop(m, m->tail);

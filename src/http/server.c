@@ -3,6 +3,7 @@
  * Content-Length up front too), answer, time, count and log. */
 #include "common.h"
 #include "http/http.h"
+#include "http/ext_int.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -81,21 +82,33 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
 
     buf_init(&b, BUF_UNLIMITED);
     buf_adds(&b, "{\"Error\":");
-    buf_add_jstrz(&b, msg);
+    ext_put_text(&b, msg, strlen(msg));   /* no '%', as for the verbs */
     buf_addc(&b, '}');
     return send_reply(conn, status, "application/json", allow, &b);
+}
+
+/* The answer as one quoted log value: '"' becomes '\'', capped. */
+static void log_value(const struct buf *b, char *dst, size_t cap)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; b->data && i < b->len && k + 1 < cap; i++)
+        dst[k++] = b->data[i] == '"' ? '\'' : b->data[i];
+    dst[k] = '\0';
 }
 
 static void log_call(enum ext_verb v, const struct ext_call *call,
                      int64_t ns)
 {
-    if (call->failed)
+    char answer[400];
+
+    if (call->failed && LOG_WARN >= log_threshold) {
+        log_value(call->out, answer, sizeof(answer));
         log_warn("callback failed", "verb=%s pod=%s nodes=%zu status=%d "
-                 "duration_ms=%.3f answer=%.300s",
+                 "duration_ms=%.3f answer=\"%s\"",
                  ext_verb_name(v), call->pod[0] ? call->pod : "-",
-                 call->nnodes, call->status, (double)ns / 1e6,
-                 call->out->data ? call->out->data : "");
-    else
+                 call->nnodes, call->status, (double)ns / 1e6, answer);
+    } else if (!call->failed)
         log_debug("callback", "verb=%s pod=%s nodes=%zu status=%d "
                   "duration_ms=%.3f",
                   ext_verb_name(v), call->pod[0] ? call->pod : "-",

@@ -66,8 +66,8 @@ static int bind_result(const struct kresp *resp, const char *ns,
                  "node=%s", ns, name, node);
         return MU_OK;
     }
-    snprintf(err, errlen, "binding pod %s/%s to node %s: API server "
-             "answered %ld: %s", ns, name, node, resp->status, msg);
+    /* The caller names the pod and node; give the API server's word. */
+    snprintf(err, errlen, "API server answered %ld: %s", resp->status, msg);
     if (resp->status == 409)
         return MU_ESTATE;
     return resp->status == 404 ? MU_ENOENT : MU_EIO;

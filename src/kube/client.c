@@ -213,6 +213,14 @@ static int do_once(struct kclient *k, struct kctx *x, const char *url,
     explicit_bzero(token, sizeof(token));
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->resp->status);
     x->resp->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
+    x->resp->retry_after_s = 0;
+    if (x->resp->status == 429 || x->resp->status == 503) {
+        curl_off_t ra = 0;
+
+        if (curl_easy_getinfo(x->h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+            ra > 0)
+            x->resp->retry_after_s = (long)MU_MIN(ra, 600);
+    }
     if (x->cb_rc)
         return x->cb_rc;
     if (x->overflow) {
@@ -238,6 +246,7 @@ int kclient_do(struct kclient *k, CURL *h, const struct kreq *rq,
     buf_init(&resp->body, rq->max_body);
     resp->status = 0;
     resp->timed_out = false;
+    resp->retry_after_s = 0;
     rc = do_once(k, &x, url, false, err, errlen);
     /* A rotated token: the file may have changed within the last second. */
     if (rc == MU_OK && resp->status == 401 && k->token.file)

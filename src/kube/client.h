@@ -46,6 +46,7 @@ struct kresp {
     long status;                 /* HTTP status; 0 when none came */
     struct buf body;             /* buffered reply (initialised by do) */
     bool timed_out;              /* the request hit its timeout */
+    long retry_after_s;          /* Retry-After of a 429/503, else 0 */
 };
 
 /* Take over *conn (it is zeroed) and prepare the token. */

@@ -21,6 +21,7 @@ struct kwatch {
     int abort_rc;                /* why the stream callback stopped */
     int64_t next_expiry_ms;      /* pods: next assumed-pod sweep */
     uint64_t events;             /* applied this watch */
+    int64_t retry_after_ms;      /* the server asked to wait this long */
 };
 
 struct kube {

@@ -113,6 +113,7 @@ static int list_page(struct kwatch *w, CURL *h, struct cluster *fresh,
     rq.path = path.data;
     rc = kclient_do(&w->k->client, h, &rq, &resp, err, errlen);
     if (rc == MU_OK && resp.status != 200) {
+        w->retry_after_ms = (int64_t)resp.retry_after_s * 1000;
         kube_status_message(resp.body.data ? resp.body.data : "",
                             resp.body.len, msg, sizeof(msg));
         snprintf(err, errlen, "GET %s%s: HTTP %ld: %s",
@@ -194,8 +195,10 @@ static enum wres watch_outcome(struct kwatch *w, int rc,
     }
     kube_status_message(resp->body.data ? resp->body.data : "",
                         resp->body.len, msg, sizeof(msg));
-    log_warn("watch refused", "resource=%s status=%ld message=\"%s\"",
-             res_name_pl[w->res], resp->status, msg);
+    log_warn("watch refused", "resource=%s status=%ld retry_after_s=%ld "
+             "message=\"%s\"", res_name_pl[w->res], resp->status,
+             resp->retry_after_s, msg);
+    w->retry_after_ms = (int64_t)resp->retry_after_s * 1000;
     /* 410: our resourceVersion is too old; 504: too new (a restored etcd). */
     if (resp->status == 410 || resp->status == 504)
         return W_RELIST;
@@ -245,6 +248,9 @@ static bool backoff(struct kwatch *w, int attempt)
     r = (uint32_t)rand_r(&k->seed);
     pthread_mutex_unlock(&k->mu);
     left = d / 2 + (int64_t)(r % (uint32_t)(d / 2 + 1));
+    /* 429/503 with Retry-After: wait at least as long as asked */
+    left = MU_MAX(left, w->retry_after_ms);
+    w->retry_after_ms = 0;
     while (left > 0) {
         int64_t slice = MU_MIN(left, 1000);
 
@@ -279,6 +285,7 @@ void *kwatch_main(void *arg)
                 continue;
             }
             need_list = false;
+            attempt = 0;
         }
         r = kwatch_watch(w, h);
         if (r == W_STOP)

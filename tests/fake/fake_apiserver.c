@@ -10,12 +10,15 @@
  *        connection), error_event (send ERROR 410 and end), stall (go
  *        silent without closing), http410 / http500 (answer the next watch
  *        so), list500 / list410 (answer the next LIST page so), bind_noop
- *        (answer the next bind 201 without binding).
+ *        (answer the next bind 201 without binding), http429 (answer the
+ *        next watch 429 with Retry-After: 2; stats report the gap to the
+ *        watch after it).
  *   POST /_control/compact     forget the event history (old RVs get 410)
  *   GET  /_control/state       the canonical state, as cluster_dump_json
  *   GET  /_control/stats       request counters
  *
- * Usage: fake-apiserver --port-file F [--token-file F] */
+ * Usage: fake-apiserver --port-file F [--token-file F]
+ *                       [--tls-cert PEM --tls-key PEM]  (HTTPS) */
 #include "common.h"
 #include "cache/cluster.h"
 #include "cache/decode.h"
@@ -38,10 +41,10 @@ static const char *const kind_name[] = {"nodes", "pods"};
 static const char *const kind_obj[] = {"Node", "Pod"};
 
 enum fault { F_CLOSE_MID, F_ERROR_EVENT, F_STALL, F_HTTP410, F_HTTP500,
-             F_LIST500, F_LIST410, F_BIND_NOOP, F_N };
+             F_LIST500, F_LIST410, F_BIND_NOOP, F_HTTP429, F_N };
 static const char *const fault_name[] = {
     "close_mid", "error_event", "stall",   "http410",
-    "http500",   "list500",     "list410", "bind_noop"};
+    "http500",   "list500",     "list410", "bind_noop", "http429"};
 
 struct fobj {
     char *key;          /* name, or "ns/name" */
@@ -77,7 +80,10 @@ static struct {
     uint64_t next_snap;
     int faults[F_N][K_N];
     long lists[K_N], watches[K_N], binds;
+    int64_t at429[K_N];           /* when a watch was last answered 429 */
+    int64_t gap429[K_N];          /* ms from that 429 to the next watch */
     const char *token_file;
+    char *tls_cert, *tls_key;     /* PEM, kept while the daemon runs */
     volatile bool shutdown;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
@@ -174,6 +180,19 @@ static char *obj_key(int kind, const cJSON *o)
     return xasprintf("%s/%s", ns ? ns : "default", name);
 }
 
+static int store_del(int kind, const char *key);
+
+static bool pod_uid_changed(const struct fobj *f, const cJSON *o)
+{
+    cJSON *old = cJSON_Parse(f->json);
+    const char *a = str_at(old, "metadata", "uid");
+    const char *b = str_at(o, "metadata", "uid");
+    bool changed = a && b && strcmp(a, b) != 0;
+
+    cJSON_Delete(old);
+    return changed;
+}
+
 /* Put an object: stamp a new resourceVersion (and a pod's uid/namespace),
  * store it and log ADDED or MODIFIED. Caller holds g.mu. */
 static int store_put(int kind, cJSON *o, char *err, size_t errlen)
@@ -190,13 +209,30 @@ static int store_put(int kind, cJSON *o, char *err, size_t errlen)
     if (kind == K_PODS && !str_at(o, "metadata", "namespace"))
         cJSON_AddStringToObject(meta, "namespace", "default");
     if (kind == K_PODS && !str_at(o, "metadata", "uid")) {
-        snprintf(uid, sizeof(uid), "uid-%lld", (long long)g.rv + 1);
+        /* keep the uid of the pod this updates, else make one up */
+        f = strmap_get(&g.objs[kind], key, strlen(key));
+        cJSON *prev = f ? cJSON_Parse(f->json) : NULL;
+        const char *pu = str_at(prev, "metadata", "uid");
+
+        snprintf(uid, sizeof(uid), "%s", pu ? pu : "");
+        cJSON_Delete(prev);
+        if (!uid[0])
+            snprintf(uid, sizeof(uid), "uid-%lld", (long long)g.rv + 1);
         cJSON_AddStringToObject(meta, "uid", uid);
     }
     snprintf(rvs, sizeof(rvs), "%lld", (long long)++g.rv);
     cJSON_DeleteItemFromObjectCaseSensitive(meta, "resourceVersion");
     cJSON_AddStringToObject(meta, "resourceVersion", rvs);
     f = strmap_get(&g.objs[kind], key, strlen(key));
+    if (f && kind == K_PODS && pod_uid_changed(f, o)) {
+        /* Recreated under the same name: the API server shows the old
+         * pod's deletion and the new one's creation, never a MODIFIED. */
+        store_del(kind, key);
+        f = NULL;
+        snprintf(rvs, sizeof(rvs), "%lld", (long long)++g.rv);
+        cJSON_ReplaceItemInObjectCaseSensitive(meta, "resourceVersion",
+                                               cJSON_CreateString(rvs));
+    }
     existed = f != NULL;
     if (f) {
         old_match = f->matches;
@@ -271,7 +307,7 @@ static int control_op(int kind, cJSON *op, char *err, size_t errlen)
         else
             snprintf(key, sizeof(key), "%s/%s", ns ? ns : "default", name);
         if (store_del(kind, key)) {
-            snprintf(err, errlen, "delete: no %s %s", kind_name[kind], key);
+            snprintf(err, errlen, "delete: no %s %.200s", kind_name[kind], key);
             return MU_ENOENT;
         }
         return MU_OK;
@@ -381,13 +417,15 @@ static enum MHD_Result control_state(struct MHD_Connection *c)
 
 static enum MHD_Result control_stats(struct MHD_Connection *c)
 {
-    char s[256];
+    char s[512];
 
     pthread_mutex_lock(&g.mu);
     snprintf(s, sizeof(s),
              "{\"lists\":{\"nodes\":%ld,\"pods\":%ld},\"watches\":{\"nodes\":"
-             "%ld,\"pods\":%ld},\"binds\":%ld,\"resourceVersion\":\"%lld\"}",
-             g.lists[0], g.lists[1], g.watches[0], g.watches[1], g.binds,
+             "%ld,\"pods\":%ld},\"gap429\":{\"nodes\":%lld,\"pods\":%lld},"
+             "\"binds\":%ld,\"resourceVersion\":\"%lld\"}",
+             g.lists[0], g.lists[1], g.watches[0], g.watches[1],
+             (long long)g.gap429[0], (long long)g.gap429[1], g.binds,
              (long long)g.rv);
     pthread_mutex_unlock(&g.mu);
     return reply(c, 200, s);
@@ -522,6 +560,24 @@ static enum MHD_Result handle_list(struct MHD_Connection *c, int kind,
 
 /* ---- WATCH ---- */
 
+/* 429 Too Many Requests with Retry-After: 2 (API priority and fairness). */
+static enum MHD_Result reply_429(struct MHD_Connection *c)
+{
+    static const char body[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                               "\"status\":\"Failure\",\"message\":\"too "
+                               "many requests\",\"reason\":\"TooManyRequests\","
+                               "\"code\":429}";
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret;
+
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Retry-After", "2");
+    ret = MHD_queue_response(c, 429, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 struct wstate {
     int kind;
     bool filtered, bookmarks;
@@ -639,7 +695,9 @@ static bool watch_fill(struct wstate *w)
             more = false;
             break;
         }
-        if (take_fault(F_ERROR_EVENT, w->kind)) {
+        /* compacted under a watcher that had not caught up: the events
+         * it still needed are gone, so it must relist (as etcd would) */
+        if (take_fault(F_ERROR_EVENT, w->kind) || w->sent_rv < g.oldest_rv) {
             queue_error(w, w->sent_rv);
             break;
         }
@@ -717,7 +775,14 @@ static enum MHD_Result handle_watch(struct MHD_Connection *c, int kind,
     buf_init(&w->out, BUF_UNLIMITED);
     pthread_mutex_lock(&g.mu);
     g.watches[kind]++;
-    if (take_fault(F_HTTP410, kind))
+    if (g.at429[kind]) {
+        g.gap429[kind] = now_ms() - g.at429[kind];
+        g.at429[kind] = 0;
+    }
+    if (take_fault(F_HTTP429, kind)) {
+        g.at429[kind] = now_ms();
+        code = 429;
+    } else if (take_fault(F_HTTP410, kind))
         code = 410;
     else if (take_fault(F_HTTP500, kind))
         code = 500;
@@ -725,6 +790,8 @@ static enum MHD_Result handle_watch(struct MHD_Connection *c, int kind,
     if (w->sent_rv < g.oldest_rv)
         queue_error(w, w->sent_rv);   /* compacted: 200 + ERROR 410 */
     pthread_mutex_unlock(&g.mu);
+    if (code == 429)
+        return watch_free(w), reply_429(c);
     if (code) {
         watch_free(w);
         return reply_status(c, code, code == 410 ? "Expired" : "InternalError",
@@ -952,22 +1019,51 @@ static int write_port(const char *path, unsigned port)
     return rename(tmp, path) ? MU_EIO : MU_OK;
 }
 
-static struct MHD_Daemon *start(void)
+static char *slurp(const char *path)
+{
+    struct buf b;
+    char chunk[4096];
+    size_t n;
+    FILE *f = fopen(path, "r");
+
+    if (!f)
+        return NULL;
+    buf_init(&b, 1 << 20);
+    buf_adds(&b, "");
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_add(&b, chunk, n);
+    fclose(f);
+    return buf_steal(&b, &n);
+}
+
+/* Plain HTTP, or HTTPS when cert and key (PEM files) are given. */
+static struct MHD_Daemon *start(const char *cert_file, const char *key_file)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_THREAD_PER_CONNECTION;
+    char *cert, *key;
 
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-                                MHD_USE_THREAD_PER_CONNECTION,
-                            0, NULL, NULL, on_request, NULL,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+    if (!cert_file)
+        return MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+                                MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+                                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                MHD_OPTION_END);
+    cert = g.tls_cert = slurp(cert_file);
+    key = g.tls_key = key_file ? slurp(key_file) : NULL;
+    if (!cert || !key)
+        return NULL;
+    return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, on_request,
+                            NULL, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_END);
+                            MHD_OPTION_HTTPS_MEM_CERT, cert,
+                            MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 }
 
 int main(int argc, char **argv)
 {
-    const char *port_file = NULL;
+    const char *port_file = NULL, *cert = NULL, *key = NULL;
     const union MHD_DaemonInfo *info;
     struct MHD_Daemon *d;
 
@@ -976,10 +1072,14 @@ int main(int argc, char **argv)
             port_file = argv[i + 1];
         else if (strcmp(argv[i], "--token-file") == 0)
             g.token_file = argv[i + 1];
+        else if (strcmp(argv[i], "--tls-cert") == 0)
+            cert = argv[i + 1];
+        else if (strcmp(argv[i], "--tls-key") == 0)
+            key = argv[i + 1];
     }
     if (!port_file) {
         fprintf(stderr, "usage: fake-apiserver --port-file F "
-                        "[--token-file F]\n");
+                        "[--token-file F] [--tls-cert PEM --tls-key PEM]\n");
         return 2;
     }
     for (int k = 0; k < K_N; k++)
@@ -987,7 +1087,7 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     signal(SIGPIPE, SIG_IGN);
-    d = start();
+    d = start(cert, key);
     info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
     if (!info || write_port(port_file, info->port)) {
         fprintf(stderr, "fake-apiserver: cannot listen or write %s\n",
@@ -1001,5 +1101,7 @@ int main(int argc, char **argv)
     pthread_cond_broadcast(&g.cv);
     pthread_mutex_unlock(&g.mu);
     MHD_stop_daemon(d);
+    free(g.tls_cert);
+    free(g.tls_key);
     return 0;
 }

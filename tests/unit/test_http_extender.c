@@ -20,7 +20,8 @@
 #define PLAIN_UID "d8bb6870-d8b7-41fe-929f-fb06a95f2ad7"
 
 static const char test_policy[] =
-    "{\"description\":\"extender tests\",\"filters\":[\"node-ready\",\"taint-toleration\",\"node-affinity\","
+    "{\"description\":\"extender tests\",\"filters\":[\"node-ready\","
+    "\"taint-toleration\",\"node-affinity\","
     "\"resources-fit\"],\"scores\":[{\"name\":\"least-allocated\","
     "\"weight\":1}]}";
 
@@ -371,7 +372,8 @@ Test(extender_filter, names_mode_fails_nodes_in_the_right_map)
     a = parse_answer(&f);
     cr_assert_eq(f.status, 200);
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(a, "Nodes")));
-    cr_assert_str_eq(compact(cJSON_GetObjectItem(a, "NodeNames")), "[\"node-b\"]");
+    cr_assert_str_eq(compact(cJSON_GetObjectItem(a, "NodeNames")),
+                     "[\"node-b\"]");
     /* 4 and 0 GPUs: evicting pods cannot make 6 fit */
     cr_assert(map_get(a, "FailedAndUnresolvableNodes", "node-a"));
     cr_assert(map_get(a, "FailedAndUnresolvableNodes", "node-c"));
@@ -407,9 +409,10 @@ Test(extender_filter, node_full_only_by_usage_goes_to_failed_nodes)
     cr_assert(map_get(a, "FailedNodes", "node-b"));
     cr_assert_null(map_get(a, "FailedAndUnresolvableNodes", "node-b"));
     cJSON_Delete(a);
-    cr_assert(strstr(metrics_render(&f.m, f.c, true, &f.out) == MU_OK
-                         ? f.out.data : "",
-                     "muster_filter_rejections_total{plugin=\"resources-fit\""));
+    buf_reset(&f.out);
+    cr_assert_eq(metrics_render(&f.m, f.c, true, &f.out), MU_OK);
+    cr_assert(strstr(f.out.data, "muster_filter_rejections_total{plugin="
+                                 "\"resources-fit\""));
     fx_fini(&f);
 }
 
@@ -659,5 +662,26 @@ Test(extender_bind, unknown_pod_conflicts_and_unknown_node_are_errors)
                          "\"6\"}") ",\"NodeNames\":[\"node-b\"]}");
     cr_assert(strstr(f.out.data, "\"NodeNames\":[],\"FailedNodes\":{"
                                  "\"node-b\":"), "%s", f.out.data);
+    fx_fini(&f);
+}
+
+Test(extender_filter, both_lists_given_decides_from_objects_answers_both)
+{
+    struct fx f;
+
+    fx_init(&f);
+    runs(&f, EXT_FILTER, "{\"Pod\":" GPU6 ",\"Nodes\":{\"items\":[{"
+         "\"metadata\":{\"name\":\"node-b\"},\"status\":{\"allocatable\":{"
+         "\"nvidia.com/gpu\":\"8\",\"cpu\":\"2\",\"pods\":\"9\"},"
+         "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}]},"
+         "\"NodeNames\":[\"node-b\"]}");
+    cr_assert_str_eq(f.out.data,
+                     "{\"Nodes\":{\"metadata\":{},\"items\":[{\"metadata\":{"
+                     "\"name\":\"node-b\"},\"status\":{\"allocatable\":{"
+                     "\"nvidia.com/gpu\":\"8\",\"cpu\":\"2\",\"pods\":\"9\"},"
+                     "\"conditions\":[{\"type\":\"Ready\",\"status\":"
+                     "\"True\"}]}}]},\"NodeNames\":[\"node-b\"],"
+                     "\"FailedNodes\":{},\"FailedAndUnresolvableNodes\":{},"
+                     "\"Error\":\"\"}");
     fx_fini(&f);
 }
