@@ -186,7 +186,7 @@ static enum wres watch_outcome(struct kwatch *w, int rc,
                  "resource=%s resourceVersion=%s pending_bytes=%zu "
                  "error=\"%s\"", res_name_pl[w->res], w->rv,
                  kstream_pending(&w->split), err);
-        return w->events || resp->timed_out ? W_AGAIN : W_BACKOFF;
+        return W_BACKOFF;
     }
     if (resp->status == 200) {
         /* The server's timeoutSeconds: resume at once, unless it keeps
@@ -290,11 +290,13 @@ void *kwatch_main(void *arg)
         r = kwatch_watch(w, h);
         if (r == W_STOP)
             break;
-        if (r == W_AGAIN)
+        /* A watch that delivered events was healthy: start afresh. */
+        if (w->events || r == W_AGAIN)
             attempt = 0;
         need_list = r == W_RELIST;
-        if ((r == W_BACKOFF || (r == W_RELIST && !w->events)) &&
-            backoff(w, attempt++))
+        if (r == W_AGAIN || (r == W_RELIST && w->events))
+            continue;
+        if (backoff(w, attempt++))
             break;
     }
     kstream_fini(&w->split);
