@@ -32,6 +32,8 @@ UNIT_SRCS := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 INTEG_SRCS := $(shell find tests/integration -name '*.c' 2>/dev/null | sort)
 INTEG_OBJS := $(INTEG_SRCS:%.c=$(BUILD)/%.o)
+BENCH_BINS := $(BUILD)/bench/floor $(BUILD)/bench/load \
+              $(BUILD)/bench/bench_decode $(BUILD)/bench/bench_jscan
 TEST_BINS := $(if $(UNIT_SRCS),$(BUILD)/unit-tests) \
              $(if $(INTEG_SRCS),$(BUILD)/integration-tests)
 # Test helpers: separate programs the integration tests start.
@@ -39,7 +41,7 @@ FAKE_BIN  := $(BUILD)/fake-apiserver
 # Criterion runs tests in parallel workers; keep it to the machine's cores.
 CRITERION_FLAGS ?= --jobs 2
 
-.PHONY: all run test test-build check-deps asan bench style clean e2e
+.PHONY: all run test test-build check-deps asan bench bench-build style clean e2e
 
 all: muster
 
@@ -71,6 +73,19 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libmuster.a
 
 $(BUILD)/integration-tests: $(INTEG_OBJS) $(BUILD)/libmuster.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CRIT_LIBS) $(LDLIBS)
+
+# Benchmark tools: same flags as muster, linked with libmuster for buf/xmalloc.
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.SECONDARY: $(BENCH_BINS:%=%.o)
+
+bench-build: muster $(BENCH_BINS)
+
+# bench/run.sh: muster vs the trivial floor extender on 100..5,000 nodes;
+# prints one markdown table and writes it to bench/out/latest.md.
+bench: bench-build
+	BUILD=$(BUILD) bench/run.sh
 
 run: muster
 	@echo "muster: serving the embedded demo cluster (examples/cluster.json) on http://127.0.0.1:8888"

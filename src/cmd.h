@@ -6,5 +6,6 @@
 
 int cmd_policy(int argc, char **argv);   /* src/policy/cmd_policy.c */
 int cmd_serve(int argc, char **argv);    /* src/http/cmd_serve.c */
+int cmd_gen_cluster(int argc, char **argv); /* src/sim/cmd_gen_cluster.c */
 
 #endif

@@ -11,14 +11,16 @@ struct command {
 static const struct command commands[] = {
     {"serve", cmd_serve, "answer kube-scheduler's extender callbacks over HTTP"},
     {"policy", cmd_policy, "policy check FILE: validate and print a policy"},
+    {"gen-cluster", cmd_gen_cluster,
+     "print a synthetic cluster (kubectl get nodes -o json form)"},
 };
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: muster COMMAND [ARGS]\n\ncommands:\n");
     for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "  %-10s %s\n", "version", "print the version");
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-12s %s\n", "version", "print the version");
     fprintf(out, "\n'muster COMMAND --help' describes each command.\n");
 }
 
