@@ -6,6 +6,9 @@
 #   make asan       build with ASan+UBSan into build-asan/ and run the tests
 #   make bench      service latency benchmark (bench/), then bench-sim
 #   make bench-sim  simulator throughput: 100,000 jobs on 1,000 nodes
+#   make e2e        muster against a real kube-apiserver + kube-scheduler
+#                   v1.20 on 127.0.0.1 (tests/e2e/run.sh; first run builds
+#                   them from Debian's source package, ~4 min, then cached)
 #   make style      check formatting with clang-format
 
 CC       ?= cc
@@ -40,7 +43,7 @@ FAKE_BIN  := $(BUILD)/fake-apiserver
 # Criterion runs tests in parallel workers; keep it to the machine's cores.
 CRITERION_FLAGS ?= --jobs 2
 
-.PHONY: all run test test-build check-deps asan bench bench-build bench-sim style clean
+.PHONY: all run test test-build check-deps asan bench bench-build bench-sim style clean e2e
 
 all: muster
 
@@ -128,6 +131,11 @@ asan:
 	    MUSTER_BIN=$(CURDIR)/build-asan/muster \
 	    FAKE_APISERVER=$(CURDIR)/build-asan/fake-apiserver $$t $(CRITERION_FLAGS); \
 	done
+
+# Starts etcd, kube-apiserver, kube-scheduler and muster; see tests/e2e/run.sh.
+e2e: check-deps
+	$(MAKE) muster
+	MUSTER_BIN=$(CURDIR)/muster tests/e2e/run.sh
 
 style:
 	clang-format --dry-run --Werror $$(find src tests bench -name '*.[ch]')

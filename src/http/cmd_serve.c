@@ -25,6 +25,7 @@ struct serve_opts {
     const char *token_file, *port_file, *log_level, *max_body, *threads;
     const char *assume_ttl, *watch_timeout, *record, *record_max;
     bool debug_endpoints;
+    bool failed_nodes_compat;
     int64_t record_max_bytes;
     /* parsed by check_opts */
     int64_t assume_ttl_ms;
@@ -56,6 +57,10 @@ static const char usage_text[] =
     "  --max-body SIZE        largest request body (default 64Mi)\n"
     "  --threads N            HTTP worker threads (default: CPU cores)\n"
     "  --debug-endpoints      also serve GET /debug/cache\n"
+    "  --failed-nodes-compat  also list nodes that evicting pods cannot help\n"
+    "                         in FailedNodes: kube-scheduler before v1.21\n"
+    "                         reads no FailedAndUnresolvableNodes and would\n"
+    "                         drop their reasons from the pod's event\n"
     "  --record FILE          append every callback (verb, request,\n"
     "                         response, time) to FILE as JSON lines, for\n"
     "                         `muster replay`\n"
@@ -79,6 +84,8 @@ static const struct flag flags[] = {
     F_STR("--assume-ttl", assume_ttl), F_STR("--watch-timeout", watch_timeout),
     F_STR("--record", record),       F_STR("--record-max", record_max),
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
+    {"--failed-nodes-compat", offsetof(struct serve_opts, failed_nodes_compat),
+     true},
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -372,6 +379,7 @@ static int serve_run(const struct serve_opts *o, struct http_opts *h,
     ext_service_init(&sv->ext, sv->cluster, sv->policy, sv->kube,
                      &sv->metrics);
     sv->ext.assume_ttl_ms = o->assume_ttl_ms;
+    sv->ext.failed_nodes_compat = o->failed_nodes_compat;
     if (gang_svc_start(&sv->gangs, &sv->ext)) {
         fprintf(stderr, "muster serve: cannot start the gang thread\n");
         return 1;

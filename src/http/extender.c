@@ -114,6 +114,22 @@ static int add_map_entry(struct buf *b, const char *name, size_t nlen,
     return rc;
 }
 
+/* An unresolvable node goes in FailedAndUnresolvableNodes only; with
+ * failed_nodes_compat also in FailedNodes. kube-scheduler v1.20 has no
+ * FailedAndUnresolvableNodes field and reads only FailedNodes: without the
+ * copy the reason vanishes from the pod's event ("0/3 nodes are available:
+ * ."), seen end to end (tests/e2e). Later versions give the unresolvable
+ * map precedence for a node listed in both, so they lose nothing. */
+static int add_unresolvable(const struct ext_service *s, struct filter_out *fo,
+                            const struct ext_node *n, const char *reason)
+{
+    int rc = add_map_entry(&fo->unres, n->name, n->nlen, reason);
+
+    if (rc || !s->failed_nodes_compat)
+        return rc;
+    return add_map_entry(&fo->failed, n->name, n->nlen, reason);
+}
+
 static int add_pass(struct filter_out *fo, const struct ext_node *n)
 {
     int rc = fo->names.len ? buf_addc(&fo->names, ',') : MU_OK;
@@ -142,8 +158,7 @@ static int filter_one(struct ext_service *s, const struct pod *pod,
 
     if (!node) {
         tally_add(&fo->tally, plugin, n->bad ? "undecodable" : "unknown-node");
-        return add_map_entry(&fo->unres, n->name, n->nlen,
-                             n->bad ? n->bad : UNKNOWN_NODE_MSG);
+        return add_unresolvable(s, fo, n, n->bad ? n->bad : UNKNOWN_NODE_MSG);
     }
     rc = filter_run(s->policy, pod, &nv, &st, &failed);
     if (failed >= 0)
@@ -161,8 +176,9 @@ static int filter_one(struct ext_service *s, const struct pod *pod,
     if (st.verdict == FILTER_PASS)
         return add_pass(fo, n);
     tally_add(&fo->tally, plugin, st.code ? st.code : "unspecified");
-    return add_map_entry(st.verdict == FILTER_FAIL ? &fo->failed : &fo->unres,
-                         n->name, n->nlen, st.reason);
+    if (st.verdict == FILTER_FAIL)
+        return add_map_entry(&fo->failed, n->name, n->nlen, st.reason);
+    return add_unresolvable(s, fo, n, st.reason);
 }
 
 /* ctx: the pod's gang decision and the reservations to count, or NULL. */

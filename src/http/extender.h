@@ -52,6 +52,10 @@ struct ext_service {
     struct metrics *metrics;     /* NULL: not counted */
     struct pod_memo memo;        /* pods seen by filter, for bind */
     int64_t assume_ttl_ms;
+    /* List unresolvable nodes in FailedNodes as well (--failed-nodes-compat):
+     * kube-scheduler v1.20 has no FailedAndUnresolvableNodes field. Off by
+     * default: a node then appears in exactly one of the two maps. */
+    bool failed_nodes_compat;
     /* Gang scheduling (src/queue/gang.h); NULL: every pod on its own. */
     struct gang_table *gangs;
     struct gang_svc *gang_svc;   /* its tick thread, kicked after calls */

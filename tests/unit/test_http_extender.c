@@ -386,6 +386,33 @@ Test(extender_filter, names_mode_fails_nodes_in_the_right_map)
     fx_fini(&f);
 }
 
+/* --failed-nodes-compat: kube-scheduler v1.20 reads only FailedNodes, so
+ * unresolvable nodes are listed there too (and still in their own map). */
+Test(extender_filter, compat_lists_unresolvable_nodes_in_failed_nodes_too)
+{
+    struct fx f;
+    cJSON *a;
+
+    fx_init(&f);
+    f.s.failed_nodes_compat = true;
+    runs(&f, EXT_FILTER,
+         "{\"Pod\":" GPU6 ",\"Nodes\":null,\"NodeNames\":[\"node-a\","
+         "\"node-b\",\"node-c\",\"node-x\"]}");
+    a = parse_answer(&f);
+    cr_assert_str_eq(compact(cJSON_GetObjectItem(a, "NodeNames")),
+                     "[\"node-b\"]");
+    cr_assert_eq(cJSON_GetArraySize(
+                     cJSON_GetObjectItem(a, "FailedAndUnresolvableNodes")), 3);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(a, "FailedNodes")),
+                 3);
+    cr_assert_str_eq(map_get(a, "FailedNodes", "node-x"),
+                     "node unknown to muster's cache");
+    cr_assert_str_eq(map_get(a, "FailedNodes", "node-a"),
+                     map_get(a, "FailedAndUnresolvableNodes", "node-a"));
+    cJSON_Delete(a);
+    fx_fini(&f);
+}
+
 Test(extender_filter, node_full_only_by_usage_goes_to_failed_nodes)
 {
     struct fx f;

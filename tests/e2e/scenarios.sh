@@ -1,0 +1,246 @@
+# scenarios.sh - the end-to-end scenarios. Each scenario_N runs in its own
+# subshell (run.sh), starts from a cluster without e2e nodes or pods, and
+# exits non-zero through `fail` on the first broken expectation. All waits
+# are bounded.
+#
+# Two kube-scheduler profiles are used (see scheduler-config.v1beta1.yaml):
+# default-scheduler (built-in plugins + muster, as deployed) and muster-only
+# (built-in node filters and all built-in scoring off). A pod of muster-only
+# can only be kept off a node by muster, and its FailedScheduling text can
+# only hold muster's reasons.
+
+BIND_WAIT=${MUSTER_E2E_BIND_WAIT:-30}     # seconds for a pod to be bound
+PENDING_WAIT=${MUSTER_E2E_PENDING_WAIT:-30}
+# How far muster's cache may lag behind the API server: after a change,
+# GET /debug/cache must equal the API server's objects within this time.
+# shellcheck disable=SC2034 # used by lib.sh
+WATCH_DELAY=${MUSTER_E2E_WATCH_DELAY:-2}
+# A pending pod whose obstacle went away (pod deleted, node added or
+# uncordoned) is retried by kube-scheduler when it sees that event, at
+# once, possibly before muster's watch has delivered it (milliseconds
+# later); the attempt fails and v1.20 then parks the pod until another
+# event or its 60 s unschedulable-queue flush. So these waits allow 75 s.
+REQUEUE_WAIT=${MUSTER_E2E_REQUEUE_WAIT:-75}
+
+PROFILES="default-scheduler muster-only"
+
+# Short tag of a profile for pod names.
+ptag() { [ "$1" = muster-only ] && echo m || echo d; }
+
+# Scenario 1: binpack piles pods onto one node, spread puts each on its own,
+# on the same three nodes, through the default profile (built-in scoring
+# still on: muster's weight must carry the policy's promise).
+scenario_1() {
+    local n first p i
+    for n in s1-a s1-b s1-c; do mknode "$n" 4 8Gi 0; done
+    use_policy binpack
+    for i in 1 2 3; do
+        mkpod "s1-pack-$i" --cpu 1 --mem 2Gi
+        p=$(expect_node_in "s1-pack-$i" "s1-a s1-b s1-c" "$BIND_WAIT") || exit 1
+        [ "$i" = 1 ] && first=$p
+        [ "$p" = "$first" ] || fail "binpack: s1-pack-$i on $p, s1-pack-1 on $first"
+    done
+    del_pods s1-pack-1 s1-pack-2 s1-pack-3
+    use_policy spread
+    local used=""
+    for i in 1 2 3; do
+        mkpod "s1-spread-$i" --cpu 1 --mem 2Gi
+        p=$(expect_node_in "s1-spread-$i" "s1-a s1-b s1-c" "$BIND_WAIT") || exit 1
+        case " $used " in
+        *" $p "*) fail "spread: s1-spread-$i joined a used node $p (used:$used)" ;;
+        esac
+        used="$used $p"
+    done
+}
+
+# Scenario 2: GPU pods only where enough GPUs are free; a pod that fits
+# nowhere stays Pending with the reason in its FailedScheduling event.
+scenario_2() {
+    local prof t
+    mknode s2-gpu4 8 16Gi 4
+    mknode s2-gpu1 8 16Gi 1
+    mknode s2-cpu 8 16Gi 0
+    use_policy default
+    for prof in $PROFILES; do
+        t=$(ptag "$prof")
+        mkpod "s2-$t-two" --gpu 2 --profile "$prof"
+        expect_node "s2-$t-two" s2-gpu4 "$BIND_WAIT"
+        mkpod "s2-$t-one" --gpu 1 --profile "$prof"
+        expect_node_in "s2-$t-one" "s2-gpu4 s2-gpu1" "$BIND_WAIT" >/dev/null || exit 1
+        mkpod "s2-$t-cpu" --cpu 1 --profile "$prof"
+        expect_node_in "s2-$t-cpu" "s2-gpu4 s2-gpu1 s2-cpu" "$BIND_WAIT" >/dev/null || exit 1
+        # At most 2 GPUs are free anywhere now.
+        mkpod "s2-$t-three" --gpu 3 --profile "$prof"
+        expect_pending "s2-$t-three" "$PENDING_WAIT" 'nvidia\.com/gpu'
+        # Freeing the 2 GPUs makes room on s2-gpu4 only.
+        del_pods "s2-$t-two"
+        expect_synced
+        expect_node "s2-$t-three" s2-gpu4 "$REQUEUE_WAIT"
+        del_pods "s2-$t-one" "s2-$t-cpu" "s2-$t-three"
+    done
+}
+
+# Scenario 3: muster binds (bindVerb; the API server's audit log names the
+# user), learns of pods it did not place only through the watch, and the
+# next pod sees the capacity taken.
+scenario_3() {
+    local a b p
+    for p in s3-a s3-b s3-c; do mknode "$p" 4 8Gi 2; done
+    use_policy default
+    # Bound by nobody's scheduler: muster can only know it from the watch.
+    mkpod_bound s3-ext s3-c 2
+    expect_synced
+    mkpod s3-one --gpu 2 --profile muster-only
+    a=$(expect_node_in s3-one "s3-a s3-b" "$BIND_WAIT") || exit 1
+    mkpod s3-two --gpu 2 --profile muster-only
+    b=$(expect_node_in s3-two "s3-a s3-b" "$BIND_WAIT") || exit 1
+    [ "$a" != "$b" ] || fail "s3-one and s3-two share $a: capacity taken was not seen"
+    for p in s3-one s3-two; do
+        expect_binder "$p" muster
+        event_matches "$p" Scheduled "to $(pod_node "$p")" ||
+            fail "no Scheduled event for $p"
+    done
+    e2e_log "s3-one and s3-two bound by user muster (audit log)"
+    mkpod s3-more --gpu 1 --profile muster-only
+    expect_pending s3-more "$PENDING_WAIT" 'nvidia\.com/gpu'
+    # Deleting the pod muster never bound frees s3-c: seen through the watch.
+    del_pods s3-ext
+    expect_synced
+    expect_node s3-more s3-c "$REQUEUE_WAIT"
+    # The default profile binds through muster too.
+    del_pods s3-one
+    mkpod s3-default --gpu 1
+    expect_node_in s3-default "$a s3-c" "$BIND_WAIT" >/dev/null || exit 1
+    expect_binder s3-default muster
+}
+
+# A pod created already bound (spec.nodeName), bypassing every scheduler.
+mkpod_bound() {
+    jq -n --arg name "$1" --arg node "$2" --arg gpu "$3" '
+        {cpu: "100m", memory: "64Mi", "nvidia.com/gpu": $gpu} as $res |
+        {apiVersion: "v1", kind: "Pod",
+         metadata: {name: $name, labels: {e2e: "1"}},
+         spec: {nodeName: $node, terminationGracePeriodSeconds: 0,
+                containers: [{name: "c", image: "muster-e2e/none:0",
+                              resources: {requests: $res, limits: $res}}]}}' |
+        kc create -f - >/dev/null || fail "cannot create pod $1"
+}
+
+# Scenario 4: taints, cordons, NotReady, node selectors and required
+# affinity: both profiles place and refuse the same pods, and muster's
+# refusals give the same reasons per node as kube-scheduler's plugins.
+scenario_4() {
+    local prof t i p sum
+    local -A kube_reasons=()
+    mknode s4-ok 8 16Gi 0 --label zone=a --label disk=ssd
+    mknode s4-b 8 16Gi 0 --label zone=b
+    mknode s4-tainted 8 16Gi 0 --label zone=a --taint dedicated=ml:NoSchedule
+    mknode s4-cordoned 8 16Gi 0 --label zone=a --unschedulable
+    mknode s4-notready 8 16Gi 0 --label zone=a --not-ready
+    use_policy default
+    for prof in $PROFILES; do
+        t=$(ptag "$prof")
+        for i in 1 2 3 4; do
+            mkpod "s4-$t-plain-$i" --profile "$prof"
+            expect_node_in "s4-$t-plain-$i" "s4-ok s4-b" "$BIND_WAIT" >/dev/null || exit 1
+        done
+        mkpod "s4-$t-sel" --profile "$prof" --selector zone=b
+        expect_node "s4-$t-sel" s4-b "$BIND_WAIT"
+        mkpod "s4-$t-aff" --profile "$prof" --affinity disk=ssd,nvme
+        expect_node "s4-$t-aff" s4-ok "$BIND_WAIT"
+        mkpod "s4-$t-tol" --profile "$prof" --tolerate dedicated:NoSchedule \
+            --affinity kubernetes.io/hostname=s4-tainted
+        expect_node "s4-$t-tol" s4-tainted "$BIND_WAIT"
+        mkpod "s4-$t-nosel" --profile "$prof" --selector zone=c
+        expect_pending "s4-$t-nosel" "$PENDING_WAIT" 'selector|affinity'
+        mkpod "s4-$t-taint" --profile "$prof" --selector zone=a \
+            --tolerate node.kubernetes.io/not-ready:NoSchedule --affinity disk=hdd
+        expect_pending "s4-$t-taint" "$PENDING_WAIT" 'taint'
+        mkpod "s4-$t-cordon" --profile "$prof" \
+            --affinity kubernetes.io/hostname=s4-cordoned
+        expect_pending "s4-$t-cordon" "$PENDING_WAIT" 'unschedulable'
+        mkpod "s4-$t-notready" --profile "$prof" \
+            --affinity kubernetes.io/hostname=s4-notready
+        expect_pending "s4-$t-notready" "$PENDING_WAIT" 'not-ready|not ready'
+        for p in nosel taint cordon notready; do
+            sum=$(reason_summary "s4-$t-$p")
+            e2e_log "s4-$t-$p reasons: $sum"
+            case $sum in *unparsed*) fail "s4-$t-$p: unknown reason: $sum" ;; esac
+            if [ "$prof" = default-scheduler ]; then
+                kube_reasons[$p]=$sum
+            elif [ "$sum" != "${kube_reasons[$p]}" ]; then
+                fail "s4-$t-$p: muster's reasons '$sum', kube-scheduler's '${kube_reasons[$p]}'"
+            fi
+        done
+        kc delete pods -l e2e=1 --grace-period=0 --force --wait=true >/dev/null 2>&1
+    done
+}
+
+# Scenario 5: node and pod churn while scheduling. After each change muster
+# may lag by WATCH_DELAY at most; then it must answer from the new state.
+# Pods use the muster-only profile: only muster's cache decides.
+scenario_5() {
+    local i
+    mknode s5-a 4 8Gi 0
+    mknode s5-b 4 8Gi 0
+    use_policy default
+    # Added: a pod waiting for a node that does not exist yet.
+    mkpod s5-new --profile muster-only --selector pool=new
+    expect_pending s5-new "$PENDING_WAIT" 'selector|affinity'
+    mknode s5-c 4 8Gi 2 --label pool=new
+    expect_synced
+    expect_node s5-new s5-c "$REQUEUE_WAIT"
+    # Labelled and unlabelled, a few rounds.
+    for i in 1 2 3; do
+        kc label node s5-a pool=blue --overwrite >/dev/null
+        expect_synced
+        mkpod "s5-blue-$i" --profile muster-only --selector pool=blue
+        expect_node "s5-blue-$i" s5-a "$BIND_WAIT"
+        kc label node s5-a pool- >/dev/null
+        expect_synced
+        mkpod "s5-gone-$i" --profile muster-only --selector pool=blue
+        expect_pending "s5-gone-$i" "$PENDING_WAIT" 'selector|affinity'
+        del_pods "s5-gone-$i"
+    done
+    # Cordoned: nothing new lands there; uncordoned: it does again.
+    kc cordon s5-a >/dev/null
+    expect_synced
+    for i in 1 2 3; do
+        mkpod "s5-cord-$i" --profile muster-only \
+            --affinity kubernetes.io/hostname=s5-a,s5-b
+        expect_node "s5-cord-$i" s5-b "$BIND_WAIT"
+    done
+    mkpod s5-only-a --profile muster-only --affinity kubernetes.io/hostname=s5-a
+    expect_pending s5-only-a "$PENDING_WAIT" 'unschedulable'
+    kc uncordon s5-a >/dev/null
+    expect_synced
+    expect_node s5-only-a s5-a "$REQUEUE_WAIT"
+    # Deleted and re-created under the same name with other resources: the
+    # old node's capacity and pods must not leak into the new one.
+    kc delete node s5-c --wait=true >/dev/null
+    mknode s5-c 4 8Gi 0 --label pool=new
+    expect_synced
+    mkpod s5-gpu --profile muster-only --gpu 1 --affinity kubernetes.io/hostname=s5-c
+    expect_pending s5-gpu "$PENDING_WAIT" 'nvidia\.com/gpu'
+    kc delete node s5-c --wait=true >/dev/null
+    mknode s5-c 4 8Gi 1 --label pool=new
+    expect_synced
+    expect_node s5-gpu s5-c "$REQUEUE_WAIT"
+    # Pods deleted: capacity comes back.
+    mkpod s5-fill --profile muster-only --cpu 3 --affinity kubernetes.io/hostname=s5-b
+    expect_node s5-fill s5-b "$BIND_WAIT"
+    mkpod s5-wait --profile muster-only --cpu 3 --affinity kubernetes.io/hostname=s5-b
+    expect_pending s5-wait "$PENDING_WAIT" 'cpu'
+    del_pods s5-fill
+    expect_synced
+    expect_node s5-wait s5-b "$REQUEUE_WAIT"
+}
+
+# shellcheck disable=SC2034 # used by run.sh
+SCENARIOS=(
+    "1|plain pods follow binpack vs spread|scenario_1"
+    "2|GPU pods only where GPUs are free; no fit stays Pending|scenario_2"
+    "3|muster binds, watches, next pod sees capacity taken|scenario_3"
+    "4|taints, cordon, NotReady, selectors, affinity|scenario_4"
+    "5|node and pod churn never leaves a stale cache|scenario_5"
+)
