@@ -203,6 +203,19 @@ const int64_t *sched_ctx_usage(const struct sched_ctx *ctx,
                          scratch);
 }
 
+void sched_ctx_usage_n(const struct sched_ctx *ctx,
+                       const struct node_info *const *nodes, size_t n,
+                       int64_t *scratch, const int64_t **out)
+{
+    if (!ctx || !ctx->res) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = nodes[i]->used;
+        return;
+    }
+    reserve_usage_n(ctx->res, nodes, n, ctx->exclude_own ? ctx->gang : NULL,
+                    scratch, out);
+}
+
 /* ---- the table, gangs and members ---- */
 
 struct gang_table *gang_table_new(void)

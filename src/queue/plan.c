@@ -88,6 +88,7 @@ static void pl_nodes(struct planner *p)
     const struct plan_req *rq = p->rq;
     size_t it = 0, n = 0;
     struct node_info *nd;
+    const int64_t **u;
 
     p->nn = cluster_node_count(rq->c);
     p->node = xcalloc(p->nn ? p->nn : 1, sizeof(*p->node));
@@ -97,15 +98,17 @@ static void pl_nodes(struct planner *p)
     qsort(p->node, n, sizeof(*p->node), node_name_cmp);
     p->base = xmalloc((n ? n : 1) * RES_MAX * sizeof(int64_t));
     p->cur = xmalloc((n ? n : 1) * RES_MAX * sizeof(int64_t));
+    u = xcalloc(n ? n : 1, sizeof(*u));
+    if (rq->res)   /* one reservation lock for all nodes */
+        reserve_usage_n(rq->res, p->node, n, rq->gang, p->base, u);
     for (size_t i = 0; i < n; i++) {
         int64_t *r = row(p, p->base, i);
-        const int64_t *u = rq->res ? reserve_usage(rq->res, p->node[i],
-                                                   rq->gang, r)
-                                   : p->node[i]->used;
+        const int64_t *ui = rq->res ? u[i] : p->node[i]->used;
 
-        if (u != r)
-            memcpy(r, u, RES_MAX * sizeof(int64_t));
+        if (ui != r)
+            memcpy(r, ui, RES_MAX * sizeof(int64_t));
     }
+    free(u);
     memcpy(p->cur, p->base, (n ? n : 1) * RES_MAX * sizeof(int64_t));
 }
 
