@@ -512,8 +512,13 @@ static void scan_pod(struct gang_table *t, const struct pod *pod, int64_t now)
     m = member_get(t, g, pod_id(pod, buf, sizeof(buf)));
     member_update(m, pod, &id);
     m->in_cluster = m->ever_in_cluster = true;
-    pod_free(m->copy);
-    m->copy = NULL;
+    if (m->copy) {
+        pod_free(m->copy);
+        m->copy = NULL;
+    }
+    /* Unchanged on almost every scan: keep the copy we have. */
+    if (m->cnode && pod->node_name && strcmp(m->cnode, pod->node_name) == 0)
+        return;
     free(m->cnode);
     m->cnode = pod->node_name ? xstrdup(pod->node_name) : NULL;
 }

@@ -60,6 +60,7 @@ struct planner {
     uint32_t *pod_cls;           /* class of each pod */
     struct pl_level lv[POLICY_MAX_TOPO_KEYS];
     uint8_t *node_used;          /* node holds a pod in the current trial */
+    uint8_t *usable;             /* some class is not unresolvable there */
     uint32_t *touched;
     size_t ntouched;
     int64_t demand[RES_MAX];     /* the whole gang's request */
@@ -251,6 +252,13 @@ static void pl_classes(struct planner *p)
         if (rc && !p->rc)
             p->rc = rc;
     }
+    /* Verdicts are fixed from here on: which nodes count as free capacity
+     * (pl_free) is decided once, not per domain tried. */
+    p->usable = xcalloc(p->nn + 1, 1);
+    for (size_t i = 0; i < p->nn; i++) {
+        for (size_t k = 0; k < p->ncls && !p->usable[i]; k++)
+            p->usable[i] = p->cls[k].v[i] != V_UNRES;
+    }
     free(nv);
 }
 
@@ -439,10 +447,8 @@ static void pl_free(const struct planner *p, const uint32_t *idx, size_t m,
     memset(free, 0, RES_MAX * sizeof(*free));
     for (size_t j = 0; j < m; j++) {
         size_t i = idx ? idx[j] : j;
-        bool usable = false;
+        bool usable = p->usable[i];
 
-        for (size_t k = 0; k < p->ncls && !usable; k++)
-            usable = p->cls[k].v[i] != V_UNRES;
         for (int r = 0; usable && r < nres; r++) {
             int64_t f = p->node[i]->alloc[r] - row(p, p->base, i)[r];
 
@@ -636,6 +642,7 @@ static void pl_fini(struct planner *p)
     free(p->cur);
     free(p->dom);
     free(p->node_used);
+    free(p->usable);
     free(p->touched);
     free(p->assign);
     free(p->best);
