@@ -27,6 +27,10 @@
  * with the release. Plan slots move to whichever member kube-scheduler
  * brings first (claim_slot), since its queue order is not ours.
  *
+ * gang_next_deadline runs before every step of a simulator, so its answer
+ * is cached and forgotten by every entry point that may change a gang
+ * (table_lock_dirty); most steps involve no gang at all.
+ *
  * All state changes happen under t->mu; answers to held binds and wake-up
  * patches are only queued here and delivered by the caller after
  * gang_drain, outside every lock (they do network I/O). */
