@@ -116,6 +116,7 @@ struct gang_table {
     size_t nwake, cap_wake;
     struct gang_wake *wake;
     struct gang_stats st;       /* counters and histogram */
+    struct plan_nodes pn;       /* the planner's sorted nodes */
     /* gang_next_deadline's answer, valid until the next entry point that
      * can change a gang (they all go through table_lock_dirty). */
     bool dl_valid;
@@ -286,6 +287,7 @@ void gang_table_free(struct gang_table *t)
     strmap_fini(&t->gangs);
     strmap_fini(&t->by_uid);
     reserve_free(t->res);
+    plan_nodes_fini(&t->pn);
     gang_drain(t, &out);
     gang_out_fini(&out);
     pthread_mutex_destroy(&t->mu);
@@ -857,7 +859,7 @@ static bool gang_try_admit(struct gang_table *t, const struct cluster *c,
     rq = (struct plan_req){.pol = pol, .c = c, .res = t->res,
                            .gang = g->key, .pods = pods, .npods = need,
                            .topo_keys = pol->gang.topo_keys,
-                           .nkeys = pol->gang.ntopo_keys};
+                           .nkeys = pol->gang.ntopo_keys, .cache = &t->pn};
     rc = plan_run(&rq, &po);
     if (rc)
         gang_reason(g, "planning failed: %s", mu_strerror(rc));

@@ -83,20 +83,65 @@ static int64_t *row(const struct planner *p, int64_t *arr, size_t i)
     return arr + i * RES_MAX;
 }
 
+static void pn_levels_fini(struct plan_nodes *pn)
+{
+    for (size_t l = 0; l < pn->nk; l++) {
+        FREE_NULL(pn->keys[l]);
+        FREE_NULL(pn->start[l]);
+        FREE_NULL(pn->members[l]);
+        FREE_NULL(pn->value[l]);
+    }
+    FREE_NULL(pn->dom);
+    pn->nk = 0;
+    pn->levels = false;
+}
+
+void plan_nodes_fini(struct plan_nodes *pn)
+{
+    pn_levels_fini(pn);
+    FREE_NULL(pn->node);
+    pn->c = NULL;
+    pn->n = 0;
+    pn->gen = 0;
+}
+
+/* p->node: the nodes sorted by name, from the cache when the node set is
+ * the one it was built from. RET the count. */
+static size_t pl_sorted(struct planner *p)
+{
+    const struct plan_req *rq = p->rq;
+    struct plan_nodes *pn = rq->cache;
+    size_t it = 0, n = 0, nn = cluster_node_count(rq->c);
+    struct node_info *nd;
+
+    if (pn && pn->c == rq->c && pn->gen == rq->c->node_generation) {
+        p->node = xcalloc(pn->n ? pn->n : 1, sizeof(*p->node));
+        memcpy(p->node, pn->node, pn->n * sizeof(*p->node));
+        return pn->n;
+    }
+    p->node = xcalloc(nn ? nn : 1, sizeof(*p->node));
+    while ((nd = cluster_node_next(rq->c, &it)) && n < nn)
+        p->node[n++] = nd;
+    qsort(p->node, n, sizeof(*p->node), node_name_cmp);
+    if (pn) {
+        plan_nodes_fini(pn);
+        pn->node = xcalloc(n ? n : 1, sizeof(*pn->node));
+        memcpy(pn->node, p->node, n * sizeof(*pn->node));
+        pn->n = n;
+        pn->c = rq->c;
+        pn->gen = rq->c->node_generation;
+    }
+    return n;
+}
+
 /* The nodes, by name, and their usage with reservations counted. */
 static void pl_nodes(struct planner *p)
 {
     const struct plan_req *rq = p->rq;
-    size_t it = 0, n = 0;
-    struct node_info *nd;
+    size_t n;
     const int64_t **u;
 
-    p->nn = cluster_node_count(rq->c);
-    p->node = xcalloc(p->nn ? p->nn : 1, sizeof(*p->node));
-    while ((nd = cluster_node_next(rq->c, &it)) && n < p->nn)
-        p->node[n++] = nd;
-    p->nn = n;
-    qsort(p->node, n, sizeof(*p->node), node_name_cmp);
+    n = p->nn = pl_sorted(p);
     p->base = xmalloc((n ? n : 1) * RES_MAX * sizeof(int64_t));
     p->cur = xmalloc((n ? n : 1) * RES_MAX * sizeof(int64_t));
     u = xcalloc(n ? n : 1, sizeof(*u));
@@ -266,7 +311,7 @@ static void pl_classes(struct planner *p)
  * sort: start[] holds each domain's offset into members[]). A node without
  * the label is in no domain of that key and only takes part in the spread
  * placement. */
-static void pl_levels(struct planner *p)
+static void pl_levels_build(struct planner *p)
 {
     p->dom = xmalloc((p->nn * p->nk + 1) * sizeof(*p->dom));
     for (size_t l = 0; l < p->nk; l++) {
@@ -310,6 +355,83 @@ static void pl_levels(struct planner *p)
             if (d != PLAN_NONE)
                 lv->members[lv->start[d + 1]++] = (uint32_t)i;
         }
+    }
+}
+
+static void *dup_mem(const void *src, size_t n)
+{
+    void *d = xmalloc(n ? n : 1);
+
+    if (n)
+        memcpy(d, src, n);
+    return d;
+}
+
+/* Are the cached levels those of p's nodes and keys? */
+static bool pn_levels_match(const struct planner *p)
+{
+    const struct plan_nodes *pn = p->rq->cache;
+
+    if (!pn || !pn->levels || pn->c != p->rq->c ||
+        pn->gen != p->rq->c->node_generation || pn->nk != p->nk ||
+        pn->n != p->nn)
+        return false;
+    for (size_t l = 0; l < p->nk; l++) {
+        if (strcmp(pn->keys[l], p->rq->topo_keys[l]) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Copy levels between the planner and the cache (to_cache: which way). */
+static void pn_levels_copy(struct planner *p, struct plan_nodes *pn,
+                           bool to_cache)
+{
+    size_t nd = p->nn * p->nk + 1;
+
+    if (to_cache) {
+        pn->dom = dup_mem(p->dom, nd * sizeof(*p->dom));
+        pn->nk = p->nk;
+    } else {
+        p->dom = dup_mem(pn->dom, nd * sizeof(*p->dom));
+    }
+    for (size_t l = 0; l < p->nk; l++) {
+        struct pl_level *lv = &p->lv[l];
+
+        if (to_cache) {
+            pn->keys[l] = xstrdup(p->rq->topo_keys[l]);
+            pn->ndom[l] = lv->ndom;
+            pn->start[l] = dup_mem(lv->start, (lv->ndom + 2) *
+                                              sizeof(*lv->start));
+            pn->members[l] = dup_mem(lv->members, (p->nn + 1) *
+                                                  sizeof(*lv->members));
+            pn->value[l] = dup_mem(lv->value, lv->ndom * sizeof(*lv->value));
+            continue;
+        }
+        lv->ndom = pn->ndom[l];
+        lv->start = dup_mem(pn->start[l], (lv->ndom + 2) * sizeof(*lv->start));
+        lv->members = dup_mem(pn->members[l], (p->nn + 1) *
+                                              sizeof(*lv->members));
+        lv->value = dup_mem(pn->value[l], lv->ndom * sizeof(*lv->value));
+        lv->used = xcalloc(lv->ndom + 1, 1);
+    }
+}
+
+/* The levels, from the cache when it holds these nodes and keys. */
+static void pl_levels(struct planner *p)
+{
+    struct plan_nodes *pn = p->rq->cache;
+
+    if (pn_levels_match(p)) {
+        pn_levels_copy(p, pn, false);
+        return;
+    }
+    pl_levels_build(p);
+    if (pn && pn->c == p->rq->c && pn->gen == p->rq->c->node_generation &&
+        pn->n == p->nn) {
+        pn_levels_fini(pn);
+        pn_levels_copy(p, pn, true);
+        pn->levels = true;
     }
 }
 
