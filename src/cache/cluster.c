@@ -6,6 +6,16 @@
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
+#include <stdatomic.h>
+
+/* Source of node_generation values (cluster.h): unique per process. */
+static atomic_uint_fast64_t node_gen_seq;
+
+static void node_gen_bump(struct cluster *c)
+{
+    c->node_generation = (uint64_t)atomic_fetch_add(&node_gen_seq, 1) + 1;
+}
+
 /* One node name. The usage lives here rather than only in the node so that
  * pods bound to a node the cluster has not seen yet (or has just deleted)
  * stay accounted: the node object comes and goes, the usage stays. When a
@@ -44,6 +54,7 @@ struct cluster *cluster_new(void)
     strmap_init(&c->pods);
     strmap_init(&c->pods_by_key);
     strmap_init(&c->podgroups);
+    node_gen_bump(c);
     return c;
 }
 
@@ -170,6 +181,7 @@ void cluster_node_put(struct cluster *c, struct node_info *n)
     s->node = n;
     memcpy(n->used, s->used, sizeof(n->used));
     c->generation++;
+    node_gen_bump(c);
 }
 
 int cluster_node_del(struct cluster *c, const char *name)
@@ -183,6 +195,7 @@ int cluster_node_del(struct cluster *c, const char *name)
     c->nnodes--;
     slot_gc(c, s);
     c->generation++;
+    node_gen_bump(c);
     return MU_OK;
 }
 
@@ -266,6 +279,7 @@ void cluster_replace(struct cluster *c, struct cluster *fresh)
     c->nnodes = fresh->nnodes;
     c->synced = fresh->synced;
     c->generation = tmp.generation + 1;
+    node_gen_bump(c);
     fresh->nodes = tmp.nodes;
     fresh->pods = tmp.pods;
     fresh->pods_by_key = tmp.pods_by_key;
@@ -635,4 +649,5 @@ void cluster_swap_nodes(struct cluster *c, struct cluster *fresh)
         cluster_node_put(c, incoming[i]);
     free(incoming);
     c->generation++;
+    node_gen_bump(c);
 }

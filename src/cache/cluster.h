@@ -35,6 +35,10 @@ struct cluster {
                                   (src/cache/podgroup.h) */
     size_t nnodes;             /* slots that hold a node */
     uint64_t generation;       /* bumped by every change */
+    /* Changes when a node object is put, deleted or replaced (not when
+     * pods change usage in place); unique across all clusters of the
+     * process, so (cluster, node_generation) never names two node sets. */
+    uint64_t node_generation;
     bool synced;               /* initial lists applied (always true for
                                   snapshots) */
 };

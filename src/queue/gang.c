@@ -27,6 +27,10 @@
  * with the release. Plan slots move to whichever member kube-scheduler
  * brings first (claim_slot), since its queue order is not ours.
  *
+ * gang_next_deadline runs before every step of a simulator, so its answer
+ * is cached and forgotten by every entry point that may change a gang
+ * (table_lock_dirty); most steps involve no gang at all.
+ *
  * All state changes happen under t->mu; answers to held binds and wake-up
  * patches are only queued here and delivered by the caller after
  * gang_drain, outside every lock (they do network I/O). */
@@ -112,6 +116,13 @@ struct gang_table {
     size_t nwake, cap_wake;
     struct gang_wake *wake;
     struct gang_stats st;       /* counters and histogram */
+    struct plan_nodes pn;       /* the planner's sorted nodes */
+    /* gang_next_deadline's answer, valid until the next entry point that
+     * can change a gang (they all go through table_lock_dirty). */
+    bool dl_valid;
+    int64_t dl;
+    const struct policy *dl_pol;
+    int64_t dl_starve_s, dl_hold_s;
 };
 
 /* snprintf for messages, where truncation is acceptable (the text stays
@@ -168,11 +179,20 @@ static void ident_ann(const struct pod *pod, const char *ann, int64_t max,
                  (long long)max);
 }
 
+/* Cheap pre-check: membership needs a label or an annotation. */
+static bool pod_may_be_member(const struct pod *pod)
+{
+    return pod->labels.n > 0 || pod->annotations.n > 0;
+}
+
 int gang_ident_get(const struct pod *pod, struct gang_ident *id)
 {
-    const char *name = labels_get(&pod->labels, GANG_LABEL);
+    const char *name;
 
     memset(id, 0, sizeof(*id));
+    if (!pod_may_be_member(pod))
+        return MU_ENOENT;
+    name = labels_get(&pod->labels, GANG_LABEL);
     if (!name || !*name)
         name = labels_get(&pod->annotations, GANG_VOLCANO_NAME);
     if (!name || !*name)
@@ -201,6 +221,19 @@ const int64_t *sched_ctx_usage(const struct sched_ctx *ctx,
         return node->used;
     return reserve_usage(ctx->res, node, ctx->exclude_own ? ctx->gang : NULL,
                          scratch);
+}
+
+void sched_ctx_usage_n(const struct sched_ctx *ctx,
+                       const struct node_info *const *nodes, size_t n,
+                       int64_t *scratch, const int64_t **out)
+{
+    if (!ctx || !ctx->res) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = nodes[i]->used;
+        return;
+    }
+    reserve_usage_n(ctx->res, nodes, n, ctx->exclude_own ? ctx->gang : NULL,
+                    scratch, out);
 }
 
 /* ---- the table, gangs and members ---- */
@@ -254,6 +287,7 @@ void gang_table_free(struct gang_table *t)
     strmap_fini(&t->gangs);
     strmap_fini(&t->by_uid);
     reserve_free(t->res);
+    plan_nodes_fini(&t->pn);
     gang_drain(t, &out);
     gang_out_fini(&out);
     pthread_mutex_destroy(&t->mu);
@@ -264,6 +298,14 @@ void gang_table_free(struct gang_table *t)
 const struct reserve *gang_reserve(const struct gang_table *t)
 {
     return t->res;
+}
+
+/* Take the table's mutex for a call that may change gangs: the cached
+ * next deadline is no longer known. */
+static void table_lock_dirty(struct gang_table *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->dl_valid = false;
 }
 
 /* Queue an Error answer for a held bind. */
@@ -469,14 +511,20 @@ static void scan_pod(struct gang_table *t, const struct pod *pod, int64_t now)
     struct gang *g;
     char buf[GANG_KEY_MAX];
 
-    if (gang_ident_get(pod, &id) != MU_OK)
+    /* Most pods are not gang members: no label or annotation at all. */
+    if (!pod_may_be_member(pod) || gang_ident_get(pod, &id) != MU_OK)
         return;
     g = gang_get(t, id.key, now);
     m = member_get(t, g, pod_id(pod, buf, sizeof(buf)));
     member_update(m, pod, &id);
     m->in_cluster = m->ever_in_cluster = true;
-    pod_free(m->copy);
-    m->copy = NULL;
+    if (m->copy) {
+        pod_free(m->copy);
+        m->copy = NULL;
+    }
+    /* Unchanged on almost every scan: keep the copy we have. */
+    if (m->cnode && pod->node_name && strcmp(m->cnode, pod->node_name) == 0)
+        return;
     free(m->cnode);
     m->cnode = pod->node_name ? xstrdup(pod->node_name) : NULL;
 }
@@ -811,7 +859,7 @@ static bool gang_try_admit(struct gang_table *t, const struct cluster *c,
     rq = (struct plan_req){.pol = pol, .c = c, .res = t->res,
                            .gang = g->key, .pods = pods, .npods = need,
                            .topo_keys = pol->gang.topo_keys,
-                           .nkeys = pol->gang.ntopo_keys};
+                           .nkeys = pol->gang.ntopo_keys, .cache = &t->pn};
     rc = plan_run(&rq, &po);
     if (rc)
         gang_reason(g, "planning failed: %s", mu_strerror(rc));
@@ -1076,7 +1124,7 @@ static int gang_ctx(struct gang_table *t, const struct cluster *c,
     if (gang_ident_get(pod, &id) != MU_OK)
         return MU_OK;
     snprintf(ctx->gang, sizeof(ctx->gang), "%s", id.key);
-    pthread_mutex_lock(&t->mu);
+    table_lock_dirty(t);
     gang_scan(t, c, now);
     g = gang_get(t, id.key, now);
     m = gang_see(t, c, g, pod, &id, now);
@@ -1248,7 +1296,7 @@ enum gang_bind_verdict gang_bind(struct gang_table *t,
     memset(rel, 0, sizeof(*rel));
     if (errlen)
         err[0] = '\0';
-    pthread_mutex_lock(&t->mu);
+    table_lock_dirty(t);
     gang_scan(t, c, now_ms);
     g = bind_lookup(t, ns, name, uid, id, sizeof(id));
     if (!g)
@@ -1299,7 +1347,7 @@ void gang_bind_result(struct gang_table *t, const char *gang,
     struct gang *g;
 
     MU_UNUSED(now_ms);
-    pthread_mutex_lock(&t->mu);
+    table_lock_dirty(t);
     g = strmap_get(&t->gangs, gang, strlen(gang));
     for (size_t i = 0; g && i < g->n; i++) {
         struct member *m = &g->m[i];
@@ -1355,7 +1403,7 @@ void gang_tick(struct gang_table *t, const struct cluster *c,
     size_t it = 0, n = 0;
     void *v;
 
-    pthread_mutex_lock(&t->mu);
+    table_lock_dirty(t);
     gang_scan(t, c, now_ms);
     gang_gc(t);
     ready = xcalloc(strmap_len(&t->gangs) + 1, sizeof(*ready));
@@ -1401,8 +1449,20 @@ int64_t gang_next_deadline(struct gang_table *t, const struct policy *pol)
     void *v;
 
     pthread_mutex_lock(&t->mu);
+    if (t->dl_valid && t->dl_pol == pol &&
+        t->dl_starve_s == pol->gang.starvation_s &&
+        t->dl_hold_s == pol->gang.max_hold_s) {
+        d = t->dl;
+        goto out;
+    }
     while (strmap_next(&t->gangs, &it, NULL, NULL, &v))
         d = MU_MIN(d, deadline_of(t, pol, v));
+    t->dl_valid = true;
+    t->dl = d;
+    t->dl_pol = pol;
+    t->dl_starve_s = pol->gang.starvation_s;
+    t->dl_hold_s = pol->gang.max_hold_s;
+out:
     pthread_mutex_unlock(&t->mu);
     return d;
 }
@@ -1412,7 +1472,7 @@ void gang_shutdown(struct gang_table *t)
     size_t it = 0;
     void *v;
 
-    pthread_mutex_lock(&t->mu);
+    table_lock_dirty(t);
     t->closing = true;
     while (strmap_next(&t->gangs, &it, NULL, NULL, &v)) {
         struct gang *g = v;

@@ -95,6 +95,11 @@ struct sched_ctx {
 const int64_t *sched_ctx_usage(const struct sched_ctx *ctx,
                                const struct node_info *node,
                                int64_t *scratch);
+/* sched_ctx_usage for n nodes at once (one reservation lock): out[i] is
+ * what sched_ctx_usage(ctx, nodes[i], scratch + i * RES_MAX) returns. */
+void sched_ctx_usage_n(const struct sched_ctx *ctx,
+                       const struct node_info *const *nodes, size_t n,
+                       int64_t *scratch, const int64_t **out);
 
 /* A pod's gang identity, from its labels and annotations alone. */
 struct gang_ident {

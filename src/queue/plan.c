@@ -60,6 +60,7 @@ struct planner {
     uint32_t *pod_cls;           /* class of each pod */
     struct pl_level lv[POLICY_MAX_TOPO_KEYS];
     uint8_t *node_used;          /* node holds a pod in the current trial */
+    uint8_t *usable;             /* some class is not unresolvable there */
     uint32_t *touched;
     size_t ntouched;
     int64_t demand[RES_MAX];     /* the whole gang's request */
@@ -82,30 +83,78 @@ static int64_t *row(const struct planner *p, int64_t *arr, size_t i)
     return arr + i * RES_MAX;
 }
 
+static void pn_levels_fini(struct plan_nodes *pn)
+{
+    for (size_t l = 0; l < pn->nk; l++) {
+        FREE_NULL(pn->keys[l]);
+        FREE_NULL(pn->start[l]);
+        FREE_NULL(pn->members[l]);
+        FREE_NULL(pn->value[l]);
+    }
+    FREE_NULL(pn->dom);
+    pn->nk = 0;
+    pn->levels = false;
+}
+
+void plan_nodes_fini(struct plan_nodes *pn)
+{
+    pn_levels_fini(pn);
+    FREE_NULL(pn->node);
+    pn->c = NULL;
+    pn->n = 0;
+    pn->gen = 0;
+}
+
+/* p->node: the nodes sorted by name, from the cache when the node set is
+ * the one it was built from. RET the count. */
+static size_t pl_sorted(struct planner *p)
+{
+    const struct plan_req *rq = p->rq;
+    struct plan_nodes *pn = rq->cache;
+    size_t it = 0, n = 0, nn = cluster_node_count(rq->c);
+    struct node_info *nd;
+
+    if (pn && pn->c == rq->c && pn->gen == rq->c->node_generation) {
+        p->node = xcalloc(pn->n ? pn->n : 1, sizeof(*p->node));
+        memcpy(p->node, pn->node, pn->n * sizeof(*p->node));
+        return pn->n;
+    }
+    p->node = xcalloc(nn ? nn : 1, sizeof(*p->node));
+    while ((nd = cluster_node_next(rq->c, &it)) && n < nn)
+        p->node[n++] = nd;
+    qsort(p->node, n, sizeof(*p->node), node_name_cmp);
+    if (pn) {
+        plan_nodes_fini(pn);
+        pn->node = xcalloc(n ? n : 1, sizeof(*pn->node));
+        memcpy(pn->node, p->node, n * sizeof(*pn->node));
+        pn->n = n;
+        pn->c = rq->c;
+        pn->gen = rq->c->node_generation;
+    }
+    return n;
+}
+
 /* The nodes, by name, and their usage with reservations counted. */
 static void pl_nodes(struct planner *p)
 {
     const struct plan_req *rq = p->rq;
-    size_t it = 0, n = 0;
-    struct node_info *nd;
+    size_t n;
+    const int64_t **u;
 
-    p->nn = cluster_node_count(rq->c);
-    p->node = xcalloc(p->nn ? p->nn : 1, sizeof(*p->node));
-    while ((nd = cluster_node_next(rq->c, &it)) && n < p->nn)
-        p->node[n++] = nd;
-    p->nn = n;
-    qsort(p->node, n, sizeof(*p->node), node_name_cmp);
+    n = p->nn = pl_sorted(p);
     p->base = xmalloc((n ? n : 1) * RES_MAX * sizeof(int64_t));
     p->cur = xmalloc((n ? n : 1) * RES_MAX * sizeof(int64_t));
+    u = xcalloc(n ? n : 1, sizeof(*u));
+    if (rq->res)   /* one reservation lock for all nodes */
+        reserve_usage_n(rq->res, p->node, n, rq->gang, p->base, u);
     for (size_t i = 0; i < n; i++) {
         int64_t *r = row(p, p->base, i);
-        const int64_t *u = rq->res ? reserve_usage(rq->res, p->node[i],
-                                                   rq->gang, r)
-                                   : p->node[i]->used;
+        const int64_t *ui = rq->res ? u[i] : p->node[i]->used;
 
-        if (u != r)
-            memcpy(r, u, RES_MAX * sizeof(int64_t));
+        if (ui != r)
+            memcpy(r, ui, RES_MAX * sizeof(int64_t));
     }
+    free(u);
     memcpy(p->cur, p->base, (n ? n : 1) * RES_MAX * sizeof(int64_t));
 }
 
@@ -248,6 +297,13 @@ static void pl_classes(struct planner *p)
         if (rc && !p->rc)
             p->rc = rc;
     }
+    /* Verdicts are fixed from here on: which nodes count as free capacity
+     * (pl_free) is decided once, not per domain tried. */
+    p->usable = xcalloc(p->nn + 1, 1);
+    for (size_t i = 0; i < p->nn; i++) {
+        for (size_t k = 0; k < p->ncls && !p->usable[i]; k++)
+            p->usable[i] = p->cls[k].v[i] != V_UNRES;
+    }
     free(nv);
 }
 
@@ -255,7 +311,7 @@ static void pl_classes(struct planner *p)
  * sort: start[] holds each domain's offset into members[]). A node without
  * the label is in no domain of that key and only takes part in the spread
  * placement. */
-static void pl_levels(struct planner *p)
+static void pl_levels_build(struct planner *p)
 {
     p->dom = xmalloc((p->nn * p->nk + 1) * sizeof(*p->dom));
     for (size_t l = 0; l < p->nk; l++) {
@@ -299,6 +355,83 @@ static void pl_levels(struct planner *p)
             if (d != PLAN_NONE)
                 lv->members[lv->start[d + 1]++] = (uint32_t)i;
         }
+    }
+}
+
+static void *dup_mem(const void *src, size_t n)
+{
+    void *d = xmalloc(n ? n : 1);
+
+    if (n)
+        memcpy(d, src, n);
+    return d;
+}
+
+/* Are the cached levels those of p's nodes and keys? */
+static bool pn_levels_match(const struct planner *p)
+{
+    const struct plan_nodes *pn = p->rq->cache;
+
+    if (!pn || !pn->levels || pn->c != p->rq->c ||
+        pn->gen != p->rq->c->node_generation || pn->nk != p->nk ||
+        pn->n != p->nn)
+        return false;
+    for (size_t l = 0; l < p->nk; l++) {
+        if (strcmp(pn->keys[l], p->rq->topo_keys[l]) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Copy levels between the planner and the cache (to_cache: which way). */
+static void pn_levels_copy(struct planner *p, struct plan_nodes *pn,
+                           bool to_cache)
+{
+    size_t nd = p->nn * p->nk + 1;
+
+    if (to_cache) {
+        pn->dom = dup_mem(p->dom, nd * sizeof(*p->dom));
+        pn->nk = p->nk;
+    } else {
+        p->dom = dup_mem(pn->dom, nd * sizeof(*p->dom));
+    }
+    for (size_t l = 0; l < p->nk; l++) {
+        struct pl_level *lv = &p->lv[l];
+
+        if (to_cache) {
+            pn->keys[l] = xstrdup(p->rq->topo_keys[l]);
+            pn->ndom[l] = lv->ndom;
+            pn->start[l] = dup_mem(lv->start, (lv->ndom + 2) *
+                                              sizeof(*lv->start));
+            pn->members[l] = dup_mem(lv->members, (p->nn + 1) *
+                                                  sizeof(*lv->members));
+            pn->value[l] = dup_mem(lv->value, lv->ndom * sizeof(*lv->value));
+            continue;
+        }
+        lv->ndom = pn->ndom[l];
+        lv->start = dup_mem(pn->start[l], (lv->ndom + 2) * sizeof(*lv->start));
+        lv->members = dup_mem(pn->members[l], (p->nn + 1) *
+                                              sizeof(*lv->members));
+        lv->value = dup_mem(pn->value[l], lv->ndom * sizeof(*lv->value));
+        lv->used = xcalloc(lv->ndom + 1, 1);
+    }
+}
+
+/* The levels, from the cache when it holds these nodes and keys. */
+static void pl_levels(struct planner *p)
+{
+    struct plan_nodes *pn = p->rq->cache;
+
+    if (pn_levels_match(p)) {
+        pn_levels_copy(p, pn, false);
+        return;
+    }
+    pl_levels_build(p);
+    if (pn && pn->c == p->rq->c && pn->gen == p->rq->c->node_generation &&
+        pn->n == p->nn) {
+        pn_levels_fini(pn);
+        pn_levels_copy(p, pn, true);
+        pn->levels = true;
     }
 }
 
@@ -436,10 +569,8 @@ static void pl_free(const struct planner *p, const uint32_t *idx, size_t m,
     memset(free, 0, RES_MAX * sizeof(*free));
     for (size_t j = 0; j < m; j++) {
         size_t i = idx ? idx[j] : j;
-        bool usable = false;
+        bool usable = p->usable[i];
 
-        for (size_t k = 0; k < p->ncls && !usable; k++)
-            usable = p->cls[k].v[i] != V_UNRES;
         for (int r = 0; usable && r < nres; r++) {
             int64_t f = p->node[i]->alloc[r] - row(p, p->base, i)[r];
 
@@ -633,6 +764,7 @@ static void pl_fini(struct planner *p)
     free(p->cur);
     free(p->dom);
     free(p->node_used);
+    free(p->usable);
     free(p->touched);
     free(p->assign);
     free(p->best);

@@ -44,6 +44,27 @@ struct plan_why {
     uint32_t domain_placed;     /* pods that domain could take */
 };
 
+/* The cluster's nodes sorted by name, kept between plans while the node set
+ * stays the same (cluster.h node_generation): sorting 1,000 names costs as
+ * much as the rest of a small plan. Owned by the caller (the gang table),
+ * used under the same lock as plan_run. */
+struct plan_nodes {
+    const struct cluster *c;    /* NULL: empty */
+    uint64_t gen;               /* c->node_generation it was built at */
+    size_t n;
+    const struct node_info **node;
+    /* The topology domains of those nodes for the keys last planned with
+     * (levels: built). Private to plan.c. */
+    bool levels;
+    size_t nk;
+    char *keys[POLICY_MAX_TOPO_KEYS];
+    uint32_t *dom;
+    uint32_t ndom[POLICY_MAX_TOPO_KEYS];
+    uint32_t *start[POLICY_MAX_TOPO_KEYS], *members[POLICY_MAX_TOPO_KEYS];
+    const char **value[POLICY_MAX_TOPO_KEYS];
+};
+void plan_nodes_fini(struct plan_nodes *pn);
+
 struct plan_req {
     const struct policy *pol;
     const struct cluster *c;    /* the caller holds its lock */
@@ -53,6 +74,7 @@ struct plan_req {
     size_t npods;
     char *const *topo_keys;
     size_t nkeys;
+    struct plan_nodes *cache;   /* NULL: list and sort the nodes each time */
 };
 
 struct plan_out {

@@ -210,29 +210,55 @@ bool reserve_has(const struct reserve *r, const char *gang)
  * prioritize call, gang or not, and most nodes hold no reservation. The
  * copy is taken under the read lock so the caller never sees a half-made
  * change, and then owns a stable array for the rest of its call. */
+static const int64_t *usage_locked(const struct reserve *r,
+                                   const struct node_info *node,
+                                   const char *own, int64_t *scratch)
+{
+    const struct rsv_entry *e = NULL;
+    const struct rsv_node *n;
+
+    n = strmap_len(&r->nodes)
+            ? strmap_get(&r->nodes, node->name, strlen(node->name))
+            : NULL;
+    if (!n)
+        return node->used;
+    if (own && *own)
+        e = node_entry((struct rsv_node *)n, own);
+    for (int i = 0; i < RES_MAX; i++)
+        scratch[i] = node->used[i] + n->sum[i] - (e ? e->amt[i] : 0);
+    return scratch;
+}
+
 const int64_t *reserve_usage(const struct reserve *r,
                              const struct node_info *node, const char *own,
                              int64_t *scratch)
 {
     struct reserve *w = (struct reserve *)r;
-    const struct rsv_entry *e = NULL;
-    const struct rsv_node *n;
+    const int64_t *u;
 
     MU_ASSERT(r->magic == RESERVE_MAGIC);
     pthread_rwlock_rdlock(&w->lock);
-    n = strmap_len(&r->nodes)
-            ? strmap_get(&r->nodes, node->name, strlen(node->name))
-            : NULL;
-    if (!n) {
-        pthread_rwlock_unlock(&w->lock);
-        return node->used;
-    }
-    if (own && *own)
-        e = node_entry((struct rsv_node *)n, own);
-    for (int i = 0; i < RES_MAX; i++)
-        scratch[i] = node->used[i] + n->sum[i] - (e ? e->amt[i] : 0);
+    u = usage_locked(r, node, own, scratch);
     pthread_rwlock_unlock(&w->lock);
-    return scratch;
+    return u;
+}
+
+void reserve_usage_n(const struct reserve *r,
+                     const struct node_info *const *nodes, size_t n,
+                     const char *own, int64_t *scratch, const int64_t **out)
+{
+    struct reserve *w = (struct reserve *)r;
+
+    MU_ASSERT(r->magic == RESERVE_MAGIC);
+    pthread_rwlock_rdlock(&w->lock);
+    if (strmap_len(&r->nodes) == 0) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = nodes[i]->used;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            out[i] = usage_locked(r, nodes[i], own, scratch + i * RES_MAX);
+    }
+    pthread_rwlock_unlock(&w->lock);
 }
 
 void reserve_get(const struct reserve *r, const char *gang, const char *node,

@@ -43,6 +43,12 @@ bool reserve_has(const struct reserve *r, const char *gang);
 const int64_t *reserve_usage(const struct reserve *r,
                              const struct node_info *node, const char *own,
                              int64_t *scratch);
+/* reserve_usage for n nodes under one read lock (a filter pass over the
+ * whole cluster takes the lock once, not once per node): out[i] is what
+ * reserve_usage(r, nodes[i], own, scratch + i * RES_MAX) returns. */
+void reserve_usage_n(const struct reserve *r,
+                     const struct node_info *const *nodes, size_t n,
+                     const char *own, int64_t *scratch, const int64_t **out);
 
 /* What gang has reserved on node, added into out[RES_MAX] (untouched when
  * nothing). */

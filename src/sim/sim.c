@@ -470,6 +470,7 @@ static void nodes_init(struct sim *s)
     s->fe = xcalloc(n + 1, sizeof(*s->fe));
     s->scores = xcalloc(n + 1, sizeof(*s->scores));
     s->scratch = xcalloc((n + 1) * RES_MAX, sizeof(*s->scratch));
+    s->usage = xcalloc(n + 1, sizeof(*s->usage));
     for (size_t i = 0; i < n; i++) {
         simr_node_gpus(s, s->nodes[i], INT64_MIN);
     }
@@ -581,6 +582,7 @@ static void sim_teardown(struct sim *s)
     free(s->fe);
     free(s->scores);
     free(s->scratch);
+    free(s->usage);
     free(s->jcts);
     free(s->waits);
     if (s->locked)

@@ -74,6 +74,7 @@ struct sim {
     struct node_info **nodes;    /* sorted by name */
     size_t nnodes;
     int64_t *scratch;            /* nnodes x RES_MAX usage copies */
+    const int64_t **usage;       /* per node: its usage for one cycle */
     struct node_view *views, *fe;
     int64_t *scores;
     int gpu;                     /* resource id of nvidia.com/gpu */

@@ -289,13 +289,14 @@ static int filter_all(struct sim *s, const struct pod *pod,
     int rc;
 
     *k = 0;
+    /* One reservation lock for the whole pass, not one per node. */
+    sched_ctx_usage_n(cx, (const struct node_info *const *)s->nodes,
+                      s->nnodes, s->scratch, s->usage);
     for (size_t i = 0; i < s->nnodes; i++) {
         struct node_view *nv = &s->views[i];
 
         nv->node = s->nodes[i];
-        nv->used = cx ? sched_ctx_usage(cx, nv->node,
-                                        s->scratch + i * RES_MAX)
-                      : nv->node->used;
+        nv->used = s->usage[i];
         nv->ctx = cx;
         rc = filter_run(s->pol, pod, nv, &st, NULL);
         if (rc)

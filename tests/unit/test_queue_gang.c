@@ -930,3 +930,89 @@ Test(gang, next_deadline_is_the_earliest_timed_event)
                  "the hold cap comes before the 30 s timeout");
     drv_free(d);
 }
+
+/* The usage every node shows pod `name` under its filter context, one
+ * node at a time and all at once, must agree. RET nodes compared. */
+static size_t usage_n_agrees(struct drv *d, const char *name)
+{
+    size_t it = 0, nn, k = 0;
+    const struct node_info **nodes;
+    const int64_t **many;
+    int64_t *s1, *s2;
+    struct node_info *n;
+    struct sched_ctx ctx;
+    const struct pod *p;
+
+    cluster_rdlock(d->c);
+    p = cluster_pod_find(d->c, "ml", name);
+    cr_assert(p, "no pod %s", name);
+    nn = cluster_node_count(d->c);
+    nodes = xcalloc(nn + 1, sizeof(*nodes));
+    many = xcalloc(nn + 1, sizeof(*many));
+    s1 = xcalloc((nn + 1) * RES_MAX, sizeof(*s1));
+    s2 = xcalloc((nn + 1) * RES_MAX, sizeof(*s2));
+    while ((n = cluster_node_next(d->c, &it)) && k < nn)
+        nodes[k++] = n;
+    gang_score_ctx(d->t, d->c, d->pol, p, d->now, &ctx);
+    sched_ctx_usage_n(&ctx, nodes, k, s1, many);
+    for (size_t i = 0; i < k; i++) {
+        const int64_t *one = sched_ctx_usage(&ctx, nodes[i], s2);
+
+        cr_assert_arr_eq(many[i], one, RES_MAX * sizeof(int64_t),
+                         "%s on %s", name, nodes[i]->name);
+    }
+    sched_ctx_usage_n(NULL, nodes, k, s1, many);
+    for (size_t i = 0; i < k; i++)
+        cr_assert_eq(many[i], nodes[i]->used, "no context: read in place");
+    cluster_unlock(d->c);
+    free(nodes);
+    free(many);
+    free(s1);
+    free(s2);
+    return k;
+}
+
+Test(gang, usage_of_all_nodes_at_once_matches_node_by_node)
+{
+    struct drv *d = drv_new(NULL);
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    drv_node(d, "n2", NODE4, "r1", "z1");
+    drv_node(d, "n3", NODE8, "r2", "z1");
+    add_gang(d, "g", 3, "3");
+    drv_add(d, "solo", GPU2, NULL, NULL);
+    cr_assert_eq(usage_n_agrees(d, "solo"), 3, "no reservation yet");
+    cr_assert_eq(drv_schedule(d, "g-0")->state, CALL_HELD);
+    cr_assert_eq(usage_n_agrees(d, "g-1"), 3, "a planned member");
+    cr_assert_eq(usage_n_agrees(d, "solo"), 3, "another pod");
+    drv_free(d);
+}
+
+Test(gang, next_deadline_follows_changes_after_being_asked)
+{
+    struct drv *d = drv_new(NULL);
+    struct policy *other;
+    struct drv_call *c;
+    int64_t t0;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    add_gang(d, "g", 2, "2");
+    cr_assert_eq(gang_next_deadline(d->t, d->pol), INT64_MAX);
+    cr_assert_eq(gang_next_deadline(d->t, d->pol), INT64_MAX, "asked twice");
+    t0 = d->now;
+    c = drv_schedule(d, "g-0");
+    cr_assert_eq(c->state, CALL_HELD);
+    cr_assert_eq(gang_next_deadline(d->t, d->pol), t0 + 4000);
+    other = xcalloc(1, sizeof(*other));
+    memcpy(other, d->pol, sizeof(*other));
+    other->gang.max_hold_s = 2;
+    cr_assert_eq(gang_next_deadline(d->t, other), t0 + 2000,
+                 "another policy is not answered from the cache");
+    free(other);
+    cr_assert_eq(gang_next_deadline(d->t, d->pol), t0 + 4000);
+    drv_tick(d, 4000);
+    cr_assert_eq(c->state, CALL_ERR, "the hold cap answered the bind");
+    cr_assert_eq(gang_next_deadline(d->t, d->pol), t0 + 30000,
+                 "then the 30 s admission timeout");
+    drv_free(d);
+}

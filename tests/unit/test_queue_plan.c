@@ -212,3 +212,92 @@ Test(plan, spread_ranks_used_domains_then_scores_over_every_node)
     cr_assert_str_eq(f.nodes[3]->name, "a1", "a used node first");
     plan_teardown(&f);
 }
+
+Test(plan, sorted_node_cache_is_reused_and_refreshed_when_nodes_change)
+{
+    struct fx_plan f;
+    struct plan_nodes pn = {0};
+    struct plan_req rq;
+    const struct node_info **first;
+    uint64_t gen;
+
+    plan_setup(&f);
+    node(f.c, "c", 8, "r1", "z1");
+    node(f.c, "a", 4, "r1", "z1");
+    node(f.c, "b", 8, "r2", "z1");
+    f.pods[0] = fx_pod("p0", "nvidia.com/gpu=8");
+    rq = (struct plan_req){.pol = f.pol, .c = f.c, .res = f.res,
+                           .gang = "ml/g", .npods = 1, .topo_keys = keys,
+                           .nkeys = 3, .cache = &pn};
+    rq.pods = (const struct pod *const *)f.pods;
+    cr_assert_eq(plan_run(&rq, &f.out), MU_OK);
+    cr_assert_str_eq(f.nodes[0]->name, "b", "smallest name of the fits");
+    cr_assert_eq(pn.c, f.c);
+    cr_assert_eq(pn.n, 3);
+    cr_assert_str_eq(pn.node[0]->name, "a");
+    cr_assert_str_eq(pn.node[2]->name, "c");
+    gen = pn.gen;
+    first = pn.node;
+    cr_assert_eq(plan_run(&rq, &f.out), MU_OK);
+    cr_assert_eq(pn.node, first, "same node set: the cache is reused");
+    cr_assert_eq(pn.gen, gen);
+    node(f.c, "a", 8, "r1", "z1");   /* a new node object under "a" */
+    cr_assert_neq(f.c->node_generation, gen);
+    cr_assert_eq(plan_run(&rq, &f.out), MU_OK);
+    cr_assert_str_eq(f.nodes[0]->name, "a", "the new, bigger a is seen");
+    cr_assert_eq(pn.node[0], cluster_node_get(f.c, "a", 1));
+    cr_assert_eq(cluster_node_del(f.c, "b"), MU_OK);
+    cr_assert_eq(plan_run(&rq, &f.out), MU_OK);
+    cr_assert_eq(pn.n, 2, "a deleted node leaves the cache");
+    plan_nodes_fini(&pn);
+    plan_nodes_fini(&pn);
+    plan_teardown(&f);
+}
+
+/* The same plan with and without the cache, for nk topology keys. */
+static void plan_both(struct fx_plan *f, struct plan_nodes *pn, size_t nk,
+                      size_t npods)
+{
+    const struct node_info *cached[64];
+    struct plan_req rq = {.pol = f->pol, .c = f->c, .res = f->res,
+                          .gang = "ml/g", .npods = npods, .topo_keys = keys,
+                          .nkeys = nk, .cache = pn};
+    struct plan_out out = {.nodes = cached};
+
+    rq.pods = (const struct pod *const *)f->pods;
+    cr_assert_eq(plan_run(&rq, &out), MU_OK);
+    rq.cache = NULL;
+    cr_assert_eq(plan_run(&rq, &f->out), MU_OK);
+    cr_assert_eq(out.placed, f->out.placed);
+    cr_assert_str_eq(out.domain, f->out.domain);
+    for (size_t i = 0; i < npods; i++)
+        cr_assert_eq(cached[i], f->nodes[i], "pod %zu, %zu keys", i, nk);
+    cr_assert(pn->levels);
+    cr_assert_eq(pn->nk, nk);
+}
+
+Test(plan, cached_domains_follow_the_keys_and_give_the_same_plans)
+{
+    struct fx_plan f;
+    struct plan_nodes pn = {0};
+    char name[16];
+
+    plan_setup(&f);
+    for (int i = 0; i < 12; i++) {
+        snprintf(name, sizeof(name), "n%02d", i);
+        node(f.c, name, i % 3 ? 8 : 4, i < 6 ? "r1" : "r2",
+             i < 9 ? "z1" : NULL);
+    }
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof(name), "p%d", i);
+        f.pods[i] = fx_pod(name, "nvidia.com/gpu=6");
+    }
+    plan_both(&f, &pn, 3, 5);
+    cr_assert_eq(f.out.placed, 5);
+    plan_both(&f, &pn, 3, 5);
+    plan_both(&f, &pn, 1, 3);
+    plan_both(&f, &pn, 2, 5);
+    cr_assert_str_eq(pn.keys[1], keys[1]);
+    plan_nodes_fini(&pn);
+    plan_teardown(&f);
+}

@@ -82,3 +82,42 @@ Test(reserve, keyed_by_node_name_so_a_new_node_object_keeps_them)
     node_free(b);
     reserve_free(r);
 }
+
+Test(reserve, usage_of_many_nodes_matches_one_node_at_a_time)
+{
+    struct reserve *r = reserve_new();
+    struct node_info *n[3] = {fx_node("n1", "cpu=8000 nvidia.com/gpu=8"),
+                              fx_node("n2", "cpu=8000 nvidia.com/gpu=8"),
+                              fx_node("n3", "cpu=8000 nvidia.com/gpu=8")};
+    struct pod *p = fx_pod("p", "cpu=1000 nvidia.com/gpu=2");
+    int64_t many[3 * RES_MAX], one[RES_MAX];
+    const int64_t *u[3];
+    const char *own[] = {NULL, "", "ml/a", "ml/b", "ml/none"};
+
+    fx_node_used(n[0], "nvidia.com/gpu=1");
+    fx_node_used(n[2], "nvidia.com/gpu=3");
+    reserve_usage_n(r, (const struct node_info *const *)n, 3, NULL, many, u);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(u[i], n[i]->used, "no reservations: read in place");
+    reserve_add(r, "ml/a", "n1", p->req, p->nreq);
+    reserve_add(r, "ml/a", "n3", p->req, p->nreq);
+    reserve_add(r, "ml/b", "n3", p->req, p->nreq);
+    for (size_t o = 0; o < sizeof(own) / sizeof(*own); o++) {
+        reserve_usage_n(r, (const struct node_info *const *)n, 3, own[o],
+                        many, u);
+        for (int i = 0; i < 3; i++) {
+            const int64_t *w = reserve_usage(r, n[i], own[o], one);
+
+            cr_assert_eq(u[i] == n[i]->used, w == n[i]->used);
+            cr_assert_arr_eq(u[i], w, RES_MAX * sizeof(int64_t),
+                             "node %d own %s", i, own[o] ? own[o] : "NULL");
+        }
+    }
+    cr_assert_eq(u[1], n[1]->used, "n2 holds nothing: read in place");
+    cr_assert_eq(u[2][gpu()], 7);
+    cr_assert_eq(u[2], many + 2 * RES_MAX);
+    pod_free(p);
+    for (int i = 0; i < 3; i++)
+        node_free(n[i]);
+    reserve_free(r);
+}
