@@ -62,6 +62,7 @@ run_scenario() {
     set +e
     (
         set -e
+        E2E_MODE=$2
         reset_objects
         "$fn"
         expect_synced
@@ -135,6 +136,10 @@ main() {
     done
     echo
     printf '%s\n' "${RESULTS[@]}"
+    if [ -s "$E2E_TMP/gang-timings" ]; then
+        echo "gang timings (API server audit log):"
+        sed 's/^/  /' "$E2E_TMP/gang-timings"
+    fi
     echo "$PASSED passed, $FAILED failed ($((SECONDS - t0))s)"
     [ "$FAILED" -eq 0 ]
 }

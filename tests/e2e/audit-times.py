@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""audit-times.py - when pods were created or bound, by the API server's
+clock, from its audit log (see the audit policy in cluster.sh).
+
+    audit-times.py AUDIT_LOG create|binding POD...
+
+Prints "NAME SECONDS" (Unix time, microseconds) for each named pod whose
+last successful create (or pods/binding create) is in the log; pods without
+one are left out. Exits 1 naming the problem on a bad argument or an
+unreadable log."""
+import datetime
+import json
+import sys
+
+
+def stamp(ev):
+    ts = datetime.datetime.strptime(ev["stageTimestamp"],
+                                    "%Y-%m-%dT%H:%M:%S.%fZ")
+    return ts.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def main(path, what, names):
+    if what not in ("create", "binding"):
+        sys.exit(f"audit-times: unknown event kind {what!r}")
+    sub = "binding" if what == "binding" else None
+    last = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                ev = json.loads(line)
+                ref = ev.get("objectRef", {})
+                if (ref.get("resource") != "pods"
+                        or ref.get("subresource") != sub
+                        or ref.get("name") not in names
+                        or ev.get("verb") != "create"
+                        or ev.get("responseStatus", {}).get("code") != 201):
+                    continue
+                last[ref["name"]] = stamp(ev)
+    except (OSError, ValueError, KeyError) as e:
+        sys.exit(f"audit-times: {path}: {e}")
+    for name in sorted(last):
+        print(f"{name} {last[name]:.6f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 4:
+        sys.exit("usage: audit-times.py AUDIT_LOG create|binding POD...")
+    main(sys.argv[1], sys.argv[2], set(sys.argv[3:]))
