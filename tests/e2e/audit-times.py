@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""audit-times.py - when pods were created or bound, by the API server's
-clock, from its audit log (see the audit policy in cluster.sh).
+"""audit-times.py - when pods were created, bound or deleted, by the API
+server's clock, from its audit log (see the audit policy in cluster.sh).
 
-    audit-times.py AUDIT_LOG create|binding POD...
+    audit-times.py AUDIT_LOG create|binding|delete POD...
 
 Prints "NAME SECONDS" (Unix time, microseconds) for each named pod whose
-last successful create (or pods/binding create) is in the log; pods without
-one are left out. Exits 1 naming the problem on a bad argument or an
+last successful create, pods/binding create or delete is in the log; pods
+without one are left out. Exits 1 naming the problem on a bad argument or an
 unreadable log."""
 import datetime
 import json
@@ -20,9 +20,10 @@ def stamp(ev):
 
 
 def main(path, what, names):
-    if what not in ("create", "binding"):
+    if what not in ("create", "binding", "delete"):
         sys.exit(f"audit-times: unknown event kind {what!r}")
     sub = "binding" if what == "binding" else None
+    verb, code = ("delete", 200) if what == "delete" else ("create", 201)
     last = {}
     try:
         with open(path, encoding="utf-8") as f:
@@ -32,8 +33,8 @@ def main(path, what, names):
                 if (ref.get("resource") != "pods"
                         or ref.get("subresource") != sub
                         or ref.get("name") not in names
-                        or ev.get("verb") != "create"
-                        or ev.get("responseStatus", {}).get("code") != 201):
+                        or ev.get("verb") != verb
+                        or ev.get("responseStatus", {}).get("code") != code):
                     continue
                 last[ref["name"]] = stamp(ev)
     except (OSError, ValueError, KeyError) as e:
@@ -44,5 +45,5 @@ def main(path, what, names):
 
 if __name__ == "__main__":
     if len(sys.argv) < 4:
-        sys.exit("usage: audit-times.py AUDIT_LOG create|binding POD...")
+        sys.exit("usage: audit-times.py AUDIT_LOG create|binding|delete POD...")
     main(sys.argv[1], sys.argv[2], set(sys.argv[3:]))

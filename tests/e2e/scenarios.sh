@@ -266,6 +266,11 @@ gang_info() {
 
 gang_state_is() { [ "$(gang_info "$1" | jq -r .state)" = "$2" ]; }
 
+# gang_held_is GANG N: N of its members' binds are held by muster.
+gang_held_is() {
+    [ "$(gang_info "$1" | jq '[.members[] | select(.heldBind)] | length')" = "$2" ]
+}
+
 # gang_nodes GANG: the spec.nodeName of each member, "" while pending.
 gang_nodes() {
     kc get pods -l "scheduling.x-k8s.io/pod-group=$1" \
@@ -337,7 +342,6 @@ s6_wholly_pending() {
 s6_room_frees() {
     local t0 p
     del_pods s6-busy-a s6-busy-b
-    t0=$EPOCHREALTIME
     expect_synced
     wait_until "$REQUEUE_WAIT" "all of gang s6-big bound" gang_all_bound s6-big 3
     for p in s6-big-1 s6-big-2 s6-big-3; do
@@ -346,7 +350,9 @@ s6_room_frees() {
     done
     gang_info s6-big | jq -e '.state == "bound" and .bound == 3' >/dev/null ||
         fail "gang s6-big not bound in muster: $(gang_info s6-big)"
-    gang_timing "6b room freed (blockers deleted) -> gang s6-big (3 pods) bound" \
+    t0=$(audit_times delete s6-busy-a s6-busy-b | sort -k2 | tail -1 | cut -d' ' -f2)
+    [ -n "$t0" ] || fail "no delete of s6-busy-a/b in the audit log"
+    gang_timing "6b room freed (last blocker deleted) -> gang s6-big (3 pods) bound" \
         "$t0" s6-big-1 s6-big-2 s6-big-3
     del_pods s6-big-1 s6-big-2 s6-big-3
 }
@@ -396,6 +402,8 @@ s6_timeout() {
     [ "$(metric 'muster_gang_reserved{resource="nvidia.com/gpu"}')" = 3 ] ||
         fail "gang s6-late admitted without 3 GPUs reserved"
     expect_pending s6-late-3 "$PENDING_WAIT" 'free ports'
+    wait_until "$BIND_WAIT" "s6-late-1 and s6-late-2 held at bind" \
+        gang_held_is s6-late 2
     wait_until $((GANG_TIMEOUT + BIND_WAIT)) "gang s6-late timed out" \
         gang_state_is s6-late backoff
     info=$(gang_info s6-late)
