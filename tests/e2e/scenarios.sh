@@ -387,10 +387,18 @@ s6_quorum_wakes() {
 # 6c: muster admits a gang whose third member kube-scheduler itself can
 # never place (its host port is taken on every node; muster's plan does not
 # look at ports). The two others wait at bind until the gang times out:
-# nothing is bound, the reservation is released, and an ordinary pod can
-# take the GPUs the gang had reserved.
+# their binds are answered with the timeout, nothing is bound, the
+# reservation is released, and an ordinary pod can take the GPUs the gang
+# had reserved. The policy is gang-topology.json with maxHoldSeconds 10
+# (still well below kube-scheduler's httpTimeout of 30 s): with its 4 s a
+# held bind is answered "retry" before the gang's 6 s timeout and the
+# member is in kube-scheduler's backoff when the timeout comes.
 s6_timeout() {
     local node info opt="muster.dev/schedule-timeout-seconds=$GANG_TIMEOUT" p
+    local pol=$E2E_TMP/gang-topology-hold10.json
+    jq '.gang.maxHoldSeconds = 10' "$REPO/policies/gang-topology.json" > "$pol" ||
+        fail "cannot derive $pol"
+    use_policy "$pol"
     mkpod s6-port-a --node s6-a --hostport 7777
     mkpod s6-port-b --node s6-b --hostport 7777
     expect_synced
@@ -420,6 +428,10 @@ s6_timeout() {
         [ -z "$(binder_of "$p")" ] || fail "$p has a binding in the audit log"
     done
     expect_node s6-after "$node" "$BIND_WAIT"
+    for p in s6-late-1 s6-late-2; do
+        wait_until 5 "$p's held bind answered with the timeout" \
+            event_matches "$p" FailedScheduling 'binding rejected: .*timed out'
+    done
     e2e_log "gang s6-late: $(jq -r .reason <<<"$info")"
 }
 
