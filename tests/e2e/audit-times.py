@@ -6,16 +6,18 @@ server's clock, from its audit log (see the audit policy in cluster.sh).
 
 Prints "NAME SECONDS" (Unix time, microseconds) for each named pod whose
 last successful create, pods/binding create or delete is in the log; pods
-without one are left out. Exits 1 naming the problem on a bad argument or an
+without one are left out. A create or binding counts when its response was
+complete (the object exists), a delete from when the request arrived (the
+earliest its effect can be seen): a time measured from a delete is never
+too short. Exits 1 naming the problem on a bad argument or an
 unreadable log."""
 import datetime
 import json
 import sys
 
 
-def stamp(ev):
-    ts = datetime.datetime.strptime(ev["stageTimestamp"],
-                                    "%Y-%m-%dT%H:%M:%S.%fZ")
+def stamp(ev, field):
+    ts = datetime.datetime.strptime(ev[field], "%Y-%m-%dT%H:%M:%S.%fZ")
     return ts.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
@@ -24,6 +26,8 @@ def main(path, what, names):
         sys.exit(f"audit-times: unknown event kind {what!r}")
     sub = "binding" if what == "binding" else None
     verb, code = ("delete", 200) if what == "delete" else ("create", 201)
+    field = ("requestReceivedTimestamp" if what == "delete"
+             else "stageTimestamp")
     last = {}
     try:
         with open(path, encoding="utf-8") as f:
@@ -36,7 +40,7 @@ def main(path, what, names):
                         or ev.get("verb") != verb
                         or ev.get("responseStatus", {}).get("code") != code):
                     continue
-                last[ref["name"]] = stamp(ev)
+                last[ref["name"]] = stamp(ev, field)
     except (OSError, ValueError, KeyError) as e:
         sys.exit(f"audit-times: {path}: {e}")
     for name in sorted(last):
