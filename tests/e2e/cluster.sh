@@ -48,7 +48,7 @@ start_etcd() {
 
 # Tokens, service-account key and the audit policy that records who
 # created each pods/binding (the proof that muster, not kube-scheduler,
-# binds).
+# binds) and when each pod was created, bound and deleted (gang timings).
 write_apiserver_files() {
     local t
     for t in admin sched muster; do
@@ -68,6 +68,9 @@ rules:
 - level: Metadata
   verbs: [create]
   resources: [{group: "", resources: [pods/binding]}]
+- level: Metadata
+  verbs: [create, delete]
+  resources: [{group: "", resources: [pods]}]
 - level: None
 EOF
 }
@@ -195,3 +198,8 @@ expect_binder() {
         sleep 0.2
     done
 }
+
+# audit_times create|binding|delete POD...: "NAME SECONDS" per pod, the API
+# server's time of its last successful create, binding or delete
+# (audit-times.py).
+audit_times() { python3 "$E2E_DIR/audit-times.py" "$E2E_TMP/audit.log" "$@"; }

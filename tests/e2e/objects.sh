@@ -55,11 +55,16 @@ mknode() {
 
 # mkpod NAME [--cpu Q] [--mem Q] [--gpu N] [--profile SCHEDULER]
 #       [--selector K=V]... [--affinity K=V1,V2]... [--tolerate K:EFFECT]...
+#       [--label K=V]... [--annotation K=V]... [--hostport PORT]
+#       [--node NODE]
 # Requests equal limits. --affinity adds a required node-affinity term
-# "K In (V1, V2)"; several are ANDed in one term.
+# "K In (V1, V2)"; several are ANDed in one term. --hostport gives the
+# container that TCP host port; --node creates the pod already bound
+# there (spec.nodeName: no scheduler involved).
 mkpod() {
     local name=$1 cpu=100m mem=64Mi gpu=0 profile=default-scheduler
-    local sel='{}' exprs='[]' tols='[]'
+    local sel='{}' exprs='[]' tols='[]' labels='{"e2e": "1"}' anns='{}'
+    local ports='[]' node=""
     shift
     while [ $# -gt 0 ]; do
         case $1 in
@@ -80,20 +85,41 @@ mkpod() {
             tols=$(jq -c --arg k "${2%%:*}" --arg e "${2#*:}" \
                 '. + [{key: $k, operator: "Exists", effect: $e}]' <<<"$tols")
             shift 2 ;;
+        --label)
+            labels=$(jq -c --arg k "${2%%=*}" --arg v "${2#*=}" \
+                '. + {($k): $v}' <<<"$labels")
+            shift 2 ;;
+        --annotation)
+            anns=$(jq -c --arg k "${2%%=*}" --arg v "${2#*=}" \
+                '. + {($k): $v}' <<<"$anns")
+            shift 2 ;;
+        --hostport)
+            ports=$(jq -c --argjson p "$2" \
+                '. + [{containerPort: $p, hostPort: $p, protocol: "TCP"}]' \
+                <<<"$ports") || fail "mkpod: bad --hostport $2"
+            shift 2 ;;
+        --node) node=$2; shift 2 ;;
         *) fail "mkpod: unknown option $1" ;;
         esac
     done
     jq -n --arg name "$name" --arg cpu "$cpu" --arg mem "$mem" \
         --arg gpu "$gpu" --arg profile "$profile" --argjson sel "$sel" \
-        --argjson exprs "$exprs" --argjson tols "$tols" '
+        --argjson exprs "$exprs" --argjson tols "$tols" \
+        --argjson labels "$labels" --argjson anns "$anns" \
+        --argjson ports "$ports" --arg node "$node" '
         ({cpu: $cpu, memory: $mem}
          + (if $gpu != "0" then {"nvidia.com/gpu": $gpu} else {} end)) as $res |
         {apiVersion: "v1", kind: "Pod",
-         metadata: {name: $name, labels: {e2e: "1"}},
+         metadata: ({name: $name, labels: $labels}
+                    + (if ($anns | length) > 0 then {annotations: $anns}
+                       else {} end)),
          spec: ({schedulerName: $profile,
                  terminationGracePeriodSeconds: 0,
-                 containers: [{name: "c", image: "muster-e2e/none:0",
-                               resources: {requests: $res, limits: $res}}]}
+                 containers: [({name: "c", image: "muster-e2e/none:0",
+                                resources: {requests: $res, limits: $res}}
+                               + (if ($ports | length) > 0 then {ports: $ports}
+                                  else {} end))]}
+                + (if $node != "" then {nodeName: $node} else {} end)
                 + (if ($sel | length) > 0 then {nodeSelector: $sel} else {} end)
                 + (if ($tols | length) > 0 then {tolerations: $tols} else {} end)
                 + (if ($exprs | length) > 0 then {affinity: {nodeAffinity: {

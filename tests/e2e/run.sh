@@ -37,10 +37,12 @@ result() {
     echo "$word  $2 (${3}s)"
 }
 
-# Restart muster when it is not running the policy asked for. The state
+# Restart muster when it is not running the policy asked for: NAME of
+# policies/NAME.json, or a path (a policy a scenario derived). The state
 # file carries the PID across scenario subshells.
 use_policy() {
-    local want=$REPO/policies/$1.json pid="" pol=""
+    local want=$1 pid="" pol=""
+    case $want in */*) ;; *) want=$REPO/policies/$1.json ;; esac
     [ -f "$want" ] || fail "no policy file $want"
     read -r pid pol < "$E2E_TMP/muster.state" 2>/dev/null || true
     if [ -n "$pid" ] && alive "$pid" && [ "$pol" = "$want" ]; then
@@ -50,7 +52,7 @@ use_policy() {
     [ -n "$pid" ] && stop_pid "$pid"
     start_muster "$want"
     echo "$MUSTER_PID $want" > "$E2E_TMP/muster.state"
-    e2e_log "muster $MUSTER_PID serving with policies/$1.json"
+    e2e_log "muster $MUSTER_PID serving with ${want#"$REPO"/}"
 }
 
 # run_scenario "ID|TITLE|FUNCTION" NODE_CACHE_CAPABLE
@@ -62,6 +64,7 @@ run_scenario() {
     set +e
     (
         set -e
+        E2E_MODE=$2
         reset_objects
         "$fn"
         expect_synced
@@ -135,6 +138,10 @@ main() {
     done
     echo
     printf '%s\n' "${RESULTS[@]}"
+    if [ -s "$E2E_TMP/gang-timings" ]; then
+        echo "gang timings (API server audit log):"
+        sed 's/^/  /' "$E2E_TMP/gang-timings"
+    fi
     echo "$PASSED passed, $FAILED failed ($((SECONDS - t0))s)"
     [ "$FAILED" -eq 0 ]
 }

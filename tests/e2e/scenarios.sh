@@ -236,6 +236,218 @@ scenario_5() {
     expect_node s5-wait s5-b "$REQUEUE_WAIT"
 }
 
+# ---- Scenario 6: gangs (policies/gang-topology.json) ----
+
+# How long a gang that does not fit is watched staying wholly Pending.
+GANG_OBSERVE=${MUSTER_E2E_GANG_OBSERVE:-10}
+# A gang whose members are parked by kube-scheduler must be bound within
+# this time after its last member appears. Without muster's wake-up patch
+# the parked members would wait for v1.20's unschedulable-queue flush (at
+# least 60 s), so this bound proves the wake-up works.
+GANG_WAKE_WAIT=${MUSTER_E2E_GANG_WAKE_WAIT:-30}
+# muster.dev/schedule-timeout-seconds of the gang that must time out: well
+# below the policy's default (30 s), above its maxHoldSeconds (4 s).
+GANG_TIMEOUT=6
+
+# mkmember POD GANG MIN_MEMBER [mkpod options]: a pod of gang GANG (label
+# scheduling.x-k8s.io/pod-group, annotation muster.dev/min-member).
+mkmember() {
+    local name=$1 gang=$2 min=$3
+    shift 3
+    mkpod "$name" --label "scheduling.x-k8s.io/pod-group=$gang" \
+        --annotation "muster.dev/min-member=$min" "$@"
+}
+
+# gang_info GANG: the gang's entry of muster's GET /debug/gangs.
+gang_info() {
+    curl -sf -m 5 "$MUSTER_URL/debug/gangs" |
+        jq -ce --arg g "default/$1" '.gangs[] | select(.gang == $g)'
+}
+
+gang_state_is() { [ "$(gang_info "$1" | jq -r .state)" = "$2" ]; }
+
+# gang_held_is GANG N: N of its members' binds are held by muster.
+gang_held_is() {
+    [ "$(gang_info "$1" | jq '[.members[] | select(.heldBind)] | length')" = "$2" ]
+}
+
+# gang_nodes GANG: the spec.nodeName of each member, "" while pending.
+gang_nodes() {
+    kc get pods -l "scheduling.x-k8s.io/pod-group=$1" \
+        -o 'jsonpath={range .items[*]}{.spec.nodeName}{"\n"}{end}'
+}
+
+# gang_all_bound GANG N: the gang has N members and all have a node.
+gang_all_bound() {
+    local nodes
+    nodes=$(gang_nodes "$1") || return 1
+    [ "$(grep -c . <<<"$nodes")" -eq "$2" ] &&
+        [ "$(grep -c '^$' <<<"$nodes")" -eq 0 ]
+}
+
+# gang_stays_pending GANG SECONDS: no member gets a node for SECONDS.
+gang_stays_pending() {
+    local deadline=$((SECONDS + $2)) nodes
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        nodes=$(gang_nodes "$1") || fail "cannot read the pods of gang $1"
+        [ -z "$(tr -d '\n' <<<"$nodes")" ] ||
+            fail "gang $1 partly bound: $(tr '\n' ' ' <<<"$nodes")"
+        sleep 0.5
+    done
+}
+
+# metric NAME: its value in muster's /metrics, 0 when absent.
+metric() {
+    curl -sf -m 5 "$MUSTER_URL/metrics" |
+        awk -v n="$1" '$1 == n { v = $2 } END { print v == "" ? 0 : v }'
+}
+
+# gang_timing WHAT T0 POD...: from the audit log, the time from T0 (Unix
+# seconds) to the last of the PODs' bindings, and the spread of their
+# bindings; printed and kept for run.sh's summary.
+gang_timing() {
+    local what=$1 t0=$2 times line
+    shift 2
+    wait_until 5 "bindings of $* in the audit log" \
+        test "$(audit_times binding "$@" | wc -l)" -eq $#
+    times=$(audit_times binding "$@")
+    line=$(awk -v t0="$t0" '
+        NR == 1 || $2 < lo { lo = $2 }
+        NR == 1 || $2 > hi { hi = $2 }
+        END { printf "%.3f s (all %d bindings within %.3f s)",
+                     hi - t0, NR, hi - lo }' <<<"$times")
+    echo "[nodeCacheCapable: ${E2E_MODE:-?}] $what: $line" >> "$E2E_TMP/gang-timings"
+    e2e_log "GANG TIMING $what: $line"
+}
+
+# 6a: 3 members of 2 GPUs each, 2 GPUs free on each of two nodes: two
+# members would fit, the gang does not, so none is bound.
+s6_wholly_pending() {
+    local i
+    mkpod s6-busy-a --node s6-a --gpu 2
+    mkpod s6-busy-b --node s6-b --gpu 2
+    expect_synced
+    for i in 1 2 3; do mkmember "s6-big-$i" s6-big 3 --gpu 2; done
+    for i in 1 2 3; do
+        expect_pending "s6-big-$i" "$PENDING_WAIT" 'gang default/s6-big'
+    done
+    gang_stays_pending s6-big "$GANG_OBSERVE"
+    gang_info s6-big | jq -e '.state == "waiting" and .exist == 3 and
+        .bound == 0 and ([.members[] | select(.planned)] | length) == 0' \
+        >/dev/null || fail "gang s6-big not waiting unplanned: $(gang_info s6-big)"
+    e2e_log "gang s6-big wholly pending for ${GANG_OBSERVE}s: $(gang_info s6-big | jq -r .reason)"
+}
+
+# 6b: one blocking pod goes (6 GPUs free: 4 on s6-a, 2 on s6-b); every
+# member is bound, by muster, together.
+s6_room_frees() {
+    local t0 p
+    del_pods s6-busy-a
+    expect_synced
+    wait_until "$REQUEUE_WAIT" "all of gang s6-big bound" gang_all_bound s6-big 3
+    for p in s6-big-1 s6-big-2 s6-big-3; do
+        expect_node_in "$p" "s6-a s6-b" 1 >/dev/null || exit 1
+        expect_binder "$p" muster
+    done
+    gang_info s6-big | jq -e '.state == "bound" and .bound == 3' >/dev/null ||
+        fail "gang s6-big not bound in muster: $(gang_info s6-big)"
+    t0=$(audit_times delete s6-busy-a | cut -d' ' -f2)
+    [ -n "$t0" ] || fail "no delete of s6-busy-a in the audit log"
+    gang_timing "6b room freed (blocker deleted) -> gang s6-big (3 pods) bound" \
+        "$t0" s6-big-1 s6-big-2 s6-big-3
+    del_pods s6-big-1 s6-big-2 s6-big-3 s6-busy-b
+}
+
+# 6b': members parked by kube-scheduler before quorum are brought back by
+# muster's wake-up patch alone (nothing else re-queues them before v1.20's
+# 60 s flush) when the last member appears.
+s6_quorum_wakes() {
+    local prof=$1 g t0 p0 p1
+    g=s6-job-$(ptag "$prof")
+    mkmember "$g-1" "$g" 3 --gpu 1 --profile "$prof"
+    mkmember "$g-2" "$g" 3 --gpu 1 --profile "$prof"
+    expect_pending "$g-1" "$PENDING_WAIT" "gang default/$g .*pods exist"
+    expect_pending "$g-2" "$PENDING_WAIT" "gang default/$g .*2 of 3 pods exist"
+    p0=$(metric muster_gang_wake_patches_total)
+    mkmember "$g-3" "$g" 3 --gpu 1 --profile "$prof"
+    wait_until "$GANG_WAKE_WAIT" "gang $g bound after its last member appeared" \
+        gang_all_bound "$g" 3
+    p1=$(metric muster_gang_wake_patches_total)
+    [ "$p1" -ge $((p0 + 2)) ] || fail "wake-up patches $p0 -> $p1, expected 2 more"
+    [ "$(metric muster_gang_wake_patch_errors_total)" = 0 ] ||
+        fail "muster's wake-up patches failed (muster log)"
+    kc get pod "$g-1" -o 'jsonpath={.metadata.annotations.muster\.dev/gang-state}' |
+        grep -q '^admitted@' || fail "$g-1 has no muster.dev/gang-state: admitted@..."
+    t0=$(audit_times create "$g-3" | cut -d' ' -f2)
+    [ -n "$t0" ] || fail "no create of $g-3 in the audit log"
+    gang_timing "6b' last member created -> gang $g (3 pods, $prof) bound" \
+        "$t0" "$g-1" "$g-2" "$g-3"
+    del_pods "$g-1" "$g-2" "$g-3"
+}
+
+# 6c: muster admits a gang whose third member kube-scheduler itself can
+# never place (its host port is taken on every node; muster's plan does not
+# look at ports). The two others wait at bind until the gang times out:
+# their binds are answered with the timeout, nothing is bound, the
+# reservation is released, and an ordinary pod can take the GPUs the gang
+# had reserved. The policy is gang-topology.json with maxHoldSeconds 10
+# (still well below kube-scheduler's httpTimeout of 30 s): with its 4 s a
+# held bind is answered "retry" before the gang's 6 s timeout and the
+# member is in kube-scheduler's backoff when the timeout comes.
+s6_timeout() {
+    local node info opt="muster.dev/schedule-timeout-seconds=$GANG_TIMEOUT" p
+    local pol=$E2E_TMP/gang-topology-hold10.json
+    jq '.gang.maxHoldSeconds = 10' "$REPO/policies/gang-topology.json" > "$pol" ||
+        fail "cannot derive $pol"
+    use_policy "$pol"
+    mkpod s6-port-a --node s6-a --hostport 7777
+    mkpod s6-port-b --node s6-b --hostport 7777
+    expect_synced
+    mkmember s6-late-1 s6-late 3 --gpu 1 --annotation "$opt"
+    mkmember s6-late-2 s6-late 3 --gpu 1 --annotation "$opt"
+    mkmember s6-late-3 s6-late 3 --gpu 1 --annotation "$opt" --hostport 7777
+    wait_until "$BIND_WAIT" "gang s6-late admitted" gang_state_is s6-late admitted
+    node=$(gang_info s6-late | jq -r '[.members[].planned // empty][0]')
+    [ "$(metric 'muster_gang_reserved{resource="nvidia.com/gpu"}')" = 3 ] ||
+        fail "gang s6-late admitted without 3 GPUs reserved"
+    expect_pending s6-late-3 "$PENDING_WAIT" 'free ports'
+    wait_until "$BIND_WAIT" "s6-late-1 and s6-late-2 held at bind" \
+        gang_held_is s6-late 2
+    wait_until $((GANG_TIMEOUT + BIND_WAIT)) "gang s6-late timed out" \
+        gang_state_is s6-late backoff
+    info=$(gang_info s6-late)
+    [ "$(metric 'muster_gang_reserved{resource="nvidia.com/gpu"}')" = 0 ] ||
+        fail "GPUs still reserved after gang s6-late timed out"
+    # Now, within the backoff: afterwards the gang is planned again.
+    mkpod s6-after --gpu 4 --profile muster-only \
+        --affinity "kubernetes.io/hostname=$node"
+    jq -e '.bound == 0 and (.reason | test("timed out")) and
+        ([.members[] | select(.planned or .heldBind)] | length) == 0' \
+        <<<"$info" >/dev/null || fail "gang s6-late holds something: $info"
+    for p in s6-late-1 s6-late-2 s6-late-3; do
+        ! pod_is_bound "$p" || fail "$p bound to $(pod_node "$p")"
+        [ -z "$(binder_of "$p")" ] || fail "$p has a binding in the audit log"
+    done
+    expect_node s6-after "$node" "$BIND_WAIT"
+    for p in s6-late-1 s6-late-2; do
+        wait_until 5 "$p's held bind answered with the timeout" \
+            event_matches "$p" FailedScheduling 'binding rejected: .*timed out'
+    done
+    e2e_log "gang s6-late: $(jq -r .reason <<<"$info")"
+}
+
+# Scenario 6: gang scheduling through the real scheduler (see s6_*).
+scenario_6() {
+    local prof
+    mknode s6-a 8 16Gi 4 --label topology.muster.dev/rack=r1
+    mknode s6-b 8 16Gi 4 --label topology.muster.dev/rack=r2
+    use_policy gang-topology
+    s6_wholly_pending
+    s6_room_frees
+    for prof in $PROFILES; do s6_quorum_wakes "$prof"; done
+    s6_timeout
+}
+
 # shellcheck disable=SC2034 # used by run.sh
 SCENARIOS=(
     "1|plain pods follow binpack vs spread|scenario_1"
@@ -243,4 +455,5 @@ SCENARIOS=(
     "3|muster binds, watches, next pod sees capacity taken|scenario_3"
     "4|taints, cordon, NotReady, selectors, affinity|scenario_4"
     "5|node and pod churn never leaves a stale cache|scenario_5"
+    "6|gangs: wholly pending, bound together, woken, timed out|scenario_6"
 )
