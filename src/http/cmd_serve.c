@@ -39,7 +39,7 @@ static const char usage_text[] =
     "usage: muster serve --policy FILE [options]\n"
     "\n"
     "Answer kube-scheduler's extender callbacks (POST /filter, /prioritize,\n"
-    "/preempt, /bind) and GET /healthz, /readyz, /metrics, /debug/gangs.\n"
+    "/preempt, /bind) and GET /healthz, /readyz, /metrics.\n"
     "\n"
     "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8888;\n"
     "                         port 0 picks a free port, see --port-file)\n"
@@ -59,7 +59,7 @@ static const char usage_text[] =
     "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
     "  --max-body SIZE        largest request body (default 64Mi)\n"
     "  --threads N            HTTP worker threads (default: CPU cores)\n"
-    "  --debug-endpoints      also serve GET /debug/cache\n"
+    "  --debug-endpoints      also serve GET /debug/cache, /debug/gangs\n"
     "  --failed-nodes-compat  also list nodes that evicting pods cannot help\n"
     "                         in FailedNodes: kube-scheduler before v1.21\n"
     "                         reads no FailedAndUnresolvableNodes and would\n"
@@ -566,8 +566,12 @@ int cmd_serve(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if ((rc = check_opts(&o, &h)))
         return rc;
-    if ((rc = raise_nofile(&o, &h)) || (rc = load_tls(&o, &h)))
+    if ((rc = load_tls(&o, &h)))
         return rc;
+    if ((rc = raise_nofile(&o, &h))) {
+        http_tls_fini(&h.tls);
+        return rc;
+    }
     memset(&sv, 0, sizeof(sv));
     metrics_init(&sv.metrics);
     sigemptyset(&sigs);

@@ -34,7 +34,7 @@ struct http_opts {
     socklen_t addrlen;
     size_t max_body;             /* bytes; larger bodies get 413 */
     unsigned threads;            /* MHD thread pool size */
-    bool debug_endpoints;        /* GET /debug/cache */
+    bool debug_endpoints;        /* GET /debug/cache, /debug/gangs */
     struct recorder *record;     /* --record, borrowed; NULL: off */
     struct http_tls tls;         /* --tls-*, borrowed; cert NULL: HTTP */
     unsigned conn_timeout_s;     /* --conn-timeout (inactivity) */

@@ -84,7 +84,8 @@ static void start_server(void)
         }
         execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--port-file",
               portfile, "--policy", "policies/gang-topology.json",
-              "--snapshot", "tests/data/gang/cluster.json", (char *)NULL);
+              "--snapshot", "tests/data/gang/cluster.json",
+              "--debug-endpoints", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 200 && access(portfile, R_OK) != 0; i++)
@@ -408,7 +409,7 @@ static void start_kube(void)
     char *margv[] = {(char *)bin, "serve", "--listen", "127.0.0.1:0",
                      "--port-file", mpf, "--policy",
                      "policies/gang-topology.json", "--api-server", url,
-                     NULL};
+                     "--debug-endpoints", NULL};
     struct buf out;
 
     cr_assert(bin, "MUSTER_BIN is not set (run through make test)");
