@@ -101,6 +101,36 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
     return send_reply(conn, status, "application/json", allow, &b);
 }
 
+/* An error after which the connection closes: a caller without a valid
+ * certificate (403) or with too large a body (413) gets nothing more on
+ * it. */
+static enum MHD_Result send_closing(struct MHD_Connection *conn, int status,
+                                    const char *msg)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    struct buf b;
+    size_t len = 0;
+    char *data;
+
+    buf_init(&b, BUF_UNLIMITED);
+    buf_adds(&b, "{\"Error\":");
+    ext_put_text(&b, msg, strlen(msg));
+    buf_addc(&b, '}');
+    data = buf_steal(&b, &len);
+    resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    ret = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 /* The answer as one quoted log value: '"' becomes '\'', capped. */
 static void log_value(const struct buf *b, char *dst, size_t cap)
 {
@@ -244,7 +274,7 @@ static enum MHD_Result answer(struct http_server *srv,
     if (req->too_big) {
         snprintf(msg, sizeof(msg), "request body larger than %zu bytes "
                  "(--max-body)", srv->opts.max_body);
-        return send_error(conn, 413, NULL, msg);
+        return send_closing(conn, 413, msg);
     }
     if (req->route->verb != EXT_NVERBS)
         return answer_verb(srv, conn, req);
@@ -300,35 +330,6 @@ static bool client_allowed(struct MHD_Connection *conn, struct http_conn *hc,
     return false;
 }
 
-/* 403, and the connection closes after it: a caller without a valid
- * certificate gets nothing more on it. */
-static enum MHD_Result send_refused(struct MHD_Connection *conn,
-                                    const char *msg)
-{
-    struct MHD_Response *resp;
-    enum MHD_Result ret;
-    struct buf b;
-    size_t len = 0;
-    char *data;
-
-    buf_init(&b, BUF_UNLIMITED);
-    buf_adds(&b, "{\"Error\":");
-    ext_put_text(&b, msg, strlen(msg));
-    buf_addc(&b, '}');
-    data = buf_steal(&b, &len);
-    resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(data);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            "application/json");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-    ret = MHD_queue_response(conn, MHD_HTTP_FORBIDDEN, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
 /* First call: route and check Content-Length. */
 static enum MHD_Result begin(struct http_server *srv,
                              struct MHD_Connection *conn, const char *method,
@@ -350,7 +351,7 @@ static enum MHD_Result begin(struct http_server *srv,
     *con_cls = req;
     if (srv->opts.tls.client_ca && !probe_path(method, url) &&
         !client_allowed(conn, req->hc, msg, sizeof(msg)))
-        return send_refused(conn, msg);
+        return send_closing(conn, 403, msg);
     if (!req->route || req->route->verb == EXT_NVERBS ||
         !content_length(conn, &clen))
         return MHD_YES;
@@ -358,7 +359,7 @@ static enum MHD_Result begin(struct http_server *srv,
         snprintf(msg, sizeof(msg), "request body of %llu bytes is larger "
                  "than %zu bytes (--max-body)",
                  (unsigned long long)clen, srv->opts.max_body);
-        return send_error(conn, 413, NULL, msg);
+        return send_closing(conn, 413, msg);
     }
     if (clen)
         buf_reserve(&req->body, (size_t)clen);
