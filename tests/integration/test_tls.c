@@ -9,7 +9,10 @@
 #include "util/buf.h"
 
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define FILTER_BODY "tests/data/extender/filter-gpu.json"
@@ -115,7 +118,7 @@ static void start_tls(bool client_ca)
 Test(tls, https_filter_with_the_ca_verified, .timeout = 60, .fini = fini)
 {
     struct buf out;
-    char *body;
+    char *body, *log;
 
     make_certs();
     start_tls(false);
@@ -129,7 +132,9 @@ Test(tls, https_filter_with_the_ca_verified, .timeout = 60, .fini = fini)
     /* no client CA: a client certificate is not needed, nor refused */
     cr_assert_eq(https("client", "/filter", body, &out, NULL), 200);
     cr_assert_eq(https(NULL, "/metrics", NULL, &out, NULL), 200);
-    cr_assert(strstr(tproc_slurp(mu.log), "https=on"));
+    log = tproc_slurp(mu.log);
+    cr_assert(strstr(log, "https=on"), "%s", log);
+    free(log);
     free(body);
     buf_fini(&out);
 }
@@ -272,4 +277,46 @@ Test(tls, tls_flags_that_go_together, .timeout = 30, .fini = fini)
     txt = tproc_slurp(err);
     cr_assert(strstr(txt, "--client-ca needs --tls-cert"), "%s", txt);
     free(txt);
+}
+
+/* A TLS handshake trickled a byte at a time is a slow request too: cut
+ * after --request-timeout, while a normal HTTPS caller is served. */
+Test(tls, trickled_handshake_is_cut_after_request_timeout, .timeout = 60,
+     .fini = fini)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    struct buf out;
+    int64_t end;
+    bool cut = false;
+    char *log;
+    int fd;
+
+    make_certs();
+    {
+        const char *extra[] = {"--tls-cert", path("server.pem"), "--tls-key",
+                               path("server-key.pem"), "--request-timeout",
+                               "1", NULL};
+
+        tproc_muster(&mu, dir, extra);
+    }
+    buf_init(&out, BUF_UNLIMITED);
+    a.sin_port = htons((uint16_t)mu.port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    /* a TLS record header, then more, one byte every 300 ms */
+    end = tproc_ms() + 15000;
+    for (int i = 0; !cut && tproc_ms() < end; i++) {
+        char c = i == 0 ? 0x16 : i < 3 ? 0x03 : 0x01;
+
+        cut = send(fd, &c, 1, MSG_NOSIGNAL) != 1;
+        cr_assert_eq(https(NULL, "/healthz", NULL, &out, NULL), 200);
+        tproc_sleep_ms(300);
+    }
+    close(fd);
+    cr_assert(cut, "the trickled handshake was never cut");
+    log = tproc_slurp(mu.log);
+    cr_assert(strstr(log, "request not received in time"), "%s", log);
+    free(log);
+    buf_fini(&out);
 }
