@@ -23,9 +23,9 @@
 #include <sys/socket.h>
 
 enum http_conn_state {
-    HTTP_CONN_IDLE,              /* between requests (or none yet) */
-    HTTP_CONN_RECEIVING,         /* a request is arriving */
-    HTTP_CONN_ANSWERING,         /* the request is read whole */
+    HTTP_CONN_IDLE,      /* between requests (or none yet) */
+    HTTP_CONN_RECEIVING, /* a request is arriving */
+    HTTP_CONN_ANSWERING, /* the request is read whole */
 };
 
 /* One connection (libmicrohttpd's socket context). The state fields are
@@ -35,12 +35,12 @@ struct http_conn {
     int fd;
     struct sockaddr_storage peer;
     socklen_t peerlen;
-    char peer_str[64];           /* "ip:port" for logs */
+    char peer_str[64]; /* "ip:port" for logs */
     enum http_conn_state state;
-    uint64_t base_bytes;         /* bytes received when last read whole */
-    int64_t since_ns;            /* RECEIVING: first bytes seen */
-    bool cut;                    /* shut down for the deadline */
-    int client_ok;               /* --client-ca: 0 unchecked, 1 ok, -1 no */
+    uint64_t base_bytes; /* bytes received when last read whole */
+    int64_t since_ns;    /* RECEIVING: first bytes seen */
+    bool cut;            /* shut down for the deadline */
+    int client_ok;       /* --client-ca: 0 unchecked, 1 ok, -1 no */
 };
 
 struct http_guard {
@@ -48,11 +48,11 @@ struct http_guard {
     pthread_cond_t cv;
     pthread_t thread;
     bool running, stop;
-    int64_t timeout_ns;          /* 0: no deadline (no thread) */
-    int64_t period_ns;           /* how often connections are looked at */
+    int64_t timeout_ns; /* 0: no deadline (no thread) */
+    int64_t period_ns;  /* how often connections are looked at */
     struct http_conn *head;
     size_t nconns;
-    uint64_t cut;                /* connections closed for the deadline */
+    uint64_t cut; /* connections closed for the deadline */
 };
 
 /* Start the guard; timeout_s 0 disables the deadline (connections are

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 /* The whole file, NUL-terminated, at most HTTP_TLS_MAX_PEM bytes. */
-static int read_pem(const char *flag, const char *path, char **out,
-                    char *err, size_t errlen)
+static int read_pem(const char *flag, const char *path, char **out, char *err,
+                    size_t errlen)
 {
     size_t n = 0, cap = 4096;
     char *data;
@@ -39,16 +39,17 @@ static int read_pem(const char *flag, const char *path, char **out,
             continue;
         if (r <= 0) {
             if (r < 0) {
-                snprintf(err, errlen, "%s %s: %s", flag, path,
-                         strerror(errno));
+                snprintf(err, errlen, "%s %s: %s", flag, path, strerror(errno));
                 rc = MU_EIO;
             }
             break;
         }
         n += (size_t)r;
         if (n > HTTP_TLS_MAX_PEM) {
-            snprintf(err, errlen, "%s %s: larger than %u bytes: not a PEM "
-                     "file?", flag, path, HTTP_TLS_MAX_PEM);
+            snprintf(err, errlen,
+                     "%s %s: larger than %u bytes: not a PEM "
+                     "file?",
+                     flag, path, HTTP_TLS_MAX_PEM);
             rc = MU_ELIMIT;
             break;
         }
@@ -98,8 +99,7 @@ static int check_certs(const char *flag, const char *path, const char *pem,
     gnutls_datum_t d = datum(pem);
     gnutls_x509_crt_t *list = NULL;
     unsigned n = 0;
-    int r = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM,
-                                         0);
+    int r = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM, 0);
 
     if (r < 0 || n == 0) {
         snprintf(err, errlen, "%s %s: no PEM certificate in the file (%s)",
@@ -128,13 +128,17 @@ static int check_key(const char *path, const char *pem, char *err,
     r = gnutls_x509_privkey_import2(key, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
     gnutls_x509_privkey_deinit(key);
     if (r == GNUTLS_E_DECRYPTION_FAILED) {
-        snprintf(err, errlen, "--tls-key %s: the key is encrypted; muster "
-                 "needs an unencrypted PEM key", path);
+        snprintf(err, errlen,
+                 "--tls-key %s: the key is encrypted; muster "
+                 "needs an unencrypted PEM key",
+                 path);
         return MU_EINVAL;
     }
     if (r < 0) {
-        snprintf(err, errlen, "--tls-key %s: no PEM private key in the file "
-                 "(%s)", path, gnutls_strerror(r));
+        snprintf(err, errlen,
+                 "--tls-key %s: no PEM private key in the file "
+                 "(%s)",
+                 path, gnutls_strerror(r));
         return MU_EINVAL;
     }
     return MU_OK;
@@ -153,17 +157,19 @@ static int check_pair(const struct http_tls *t, const char *cert_path,
         snprintf(err, errlen, "--tls-cert: GnuTLS cannot start");
         return MU_EIO;
     }
-    r = gnutls_certificate_set_x509_key_mem2(cred, &c, &k,
-                                             GNUTLS_X509_FMT_PEM, NULL, 0);
+    r = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM,
+                                             NULL, 0);
     gnutls_certificate_free_credentials(cred);
     if (r == GNUTLS_E_CERTIFICATE_KEY_MISMATCH) {
-        snprintf(err, errlen, "--tls-key %s does not match the certificate "
-                 "of --tls-cert %s", key_path, cert_path);
+        snprintf(err, errlen,
+                 "--tls-key %s does not match the certificate "
+                 "of --tls-cert %s",
+                 key_path, cert_path);
         return MU_EINVAL;
     }
     if (r < 0) {
-        snprintf(err, errlen, "--tls-cert %s with --tls-key %s: %s",
-                 cert_path, key_path, gnutls_strerror(r));
+        snprintf(err, errlen, "--tls-cert %s with --tls-key %s: %s", cert_path,
+                 key_path, gnutls_strerror(r));
         return MU_EINVAL;
     }
     return MU_OK;

@@ -13,9 +13,9 @@
 /* The PEM texts, NUL-terminated, owned; NULL when not configured. They stay
  * alive for the daemon's whole life. */
 struct http_tls {
-    char *cert;                  /* --tls-cert: certificate (chain) */
-    char *key;                   /* --tls-key: its private key */
-    char *client_ca;             /* --client-ca: CA(s) for callers */
+    char *cert;      /* --tls-cert: certificate (chain) */
+    char *key;       /* --tls-key: its private key */
+    char *client_ca; /* --client-ca: CA(s) for callers */
 };
 
 /* Read and check --tls-cert, --tls-key and --client-ca (ca_path may be

@@ -4,8 +4,8 @@
  * take no threads and do not stop a normal caller; bodies over --max-body
  * get a 413 JSON error and the connection closes; oversized headers get a
  * 4xx. The normal caller's latency is measured and printed, never
- * asserted. Also: no secret in a debug log, the debug endpoints off by default, and
- * the limit flags' checks. Only PIDs started here are signalled. */
+ * asserted. Also: no secret in a debug log, the debug endpoints off by default,
+ * and the limit flags' checks. Only PIDs started here are signalled. */
 #include "common.h"
 #include "tproc.h"
 #include "util/buf.h"
@@ -118,9 +118,11 @@ static int cmp_double(const void *a, const void *b)
 static void caller_report(struct caller *c, const char *what)
 {
     qsort(c->ms, (size_t)c->n, sizeof(double), cmp_double);
-    fprintf(stderr, "[limits] %s: %d filter calls, latency ms p50 %.3f "
-            "p99 %.3f max %.3f\n", what, c->n, c->ms[c->n / 2],
-            c->ms[(c->n * 99) / 100], c->ms[c->n - 1]);
+    fprintf(stderr,
+            "[limits] %s: %d filter calls, latency ms p50 %.3f "
+            "p99 %.3f max %.3f\n",
+            what, c->n, c->ms[c->n / 2], c->ms[(c->n * 99) / 100],
+            c->ms[c->n - 1]);
 }
 
 static void caller_fini(struct caller *c)
@@ -182,8 +184,8 @@ static int count(const char *hay, const char *needle)
 Test(limits, slowloris_is_cut_after_request_timeout_while_others_are_served,
      .timeout = 90, .fini = fini)
 {
-    static const char *const extra[] = {"--request-timeout", "2",
-                                        "--threads", "2", NULL};
+    static const char *const extra[] = {"--request-timeout", "2", "--threads",
+                                        "2", NULL};
     /* half trickle the header, half the body after a whole header */
     static const char *const head = "POST /filter HTTP/1.1\r\nHost: x\r\n"
                                     "Content-Length: 100000\r\n\r\n";
@@ -230,7 +232,8 @@ Test(limits, slowloris_is_cut_after_request_timeout_while_others_are_served,
     }
     log = tproc_slurp(mu.log);
     cr_assert_eq(count(log, "msg=\"request not received in time, "
-                            "connection closed\""), NSLOW, "%s", log);
+                            "connection closed\""),
+                 NSLOW, "%s", log);
     free(log);
     caller_call(&c);
     caller_fini(&c);
@@ -318,8 +321,8 @@ Test(limits, idle_connections_take_no_threads_and_others_are_served,
 
 /* Send head and body on a new connection; read until the server closes
  * it (at most 5 s). RET true when it closed; *reply holds what came. */
-static bool exchange(int port, const char *head, const char *body,
-                     size_t len, struct buf *reply)
+static bool exchange(int port, const char *head, const char *body, size_t len,
+                     struct buf *reply)
 {
     struct timeval tv = {5, 0};
     int fd = tcp_connect(port);
@@ -330,7 +333,7 @@ static bool exchange(int port, const char *head, const char *body,
     buf_reset(reply);
     send(fd, head, strlen(head), MSG_NOSIGNAL);
     if (len)
-        send(fd, body, len, MSG_NOSIGNAL);   /* may stop at a 413 */
+        send(fd, body, len, MSG_NOSIGNAL); /* may stop at a 413 */
     while ((got = recv(fd, chunk, sizeof(chunk), 0)) > 0)
         buf_add(reply, chunk, (size_t)got);
     buf_addc(reply, '\0');
@@ -370,8 +373,8 @@ Test(limits, body_over_max_body_gets_413_json_and_the_connection_closes,
 
         cr_assert(exchange(mu.port, heads[i], b, len, &reply),
                   "case %zu: connection left open: %s", i, reply.data);
-        cr_assert(!strncmp(reply.data, "HTTP/1.1 413 ", 13), "case %zu: %s",
-                  i, reply.data);
+        cr_assert(!strncmp(reply.data, "HTTP/1.1 413 ", 13), "case %zu: %s", i,
+                  reply.data);
         cr_assert(strstr(reply.data, "Content-Type: application/json"));
         cr_assert(strstr(reply.data, "\r\n\r\n{\"Error\":\"request body "),
                   "case %zu: %s", i, reply.data);
@@ -401,15 +404,13 @@ Test(limits, oversized_header_or_url_gets_431_or_414, .timeout = 60,
     buf_adds(&head, pad);
     buf_adds(&head, "\r\n\r\n");
     cr_assert(exchange(mu.port, head.data, NULL, 0, &reply));
-    cr_assert(!strncmp(reply.data, "HTTP/1.1 431 ", 13), "%.100s",
-              reply.data);
+    cr_assert(!strncmp(reply.data, "HTTP/1.1 431 ", 13), "%.100s", reply.data);
     buf_reset(&head);
     buf_adds(&head, "GET /");
     buf_adds(&head, pad);
     buf_adds(&head, " HTTP/1.1\r\nHost: x\r\n\r\n");
     cr_assert(exchange(mu.port, head.data, NULL, 0, &reply));
-    cr_assert(!strncmp(reply.data, "HTTP/1.1 414 ", 13), "%.100s",
-              reply.data);
+    cr_assert(!strncmp(reply.data, "HTTP/1.1 414 ", 13), "%.100s", reply.data);
     /* a header under the limit is fine, and others are still served */
     pad[10000] = '\0';
     buf_reset(&head);
@@ -418,8 +419,7 @@ Test(limits, oversized_header_or_url_gets_431_or_414, .timeout = 60,
     buf_adds(&head, pad);
     buf_adds(&head, "\r\n\r\n");
     cr_assert(exchange(mu.port, head.data, NULL, 0, &reply));
-    cr_assert(!strncmp(reply.data, "HTTP/1.1 200 ", 13), "%.100s",
-              reply.data);
+    cr_assert(!strncmp(reply.data, "HTTP/1.1 200 ", 13), "%.100s", reply.data);
     caller_init(&c, mu.port);
     caller_call(&c);
     caller_fini(&c);
@@ -433,11 +433,13 @@ Test(limits, oversized_header_or_url_gets_431_or_414, .timeout = 60,
 Test(limits, limit_flags_are_checked, .timeout = 60, .fini = fini)
 {
     static const char *const bad[][3] = {
-        {"--request-timeout", "soon", "--request-timeout 'soon': expected "
-                                      "0..3600"},
+        {"--request-timeout", "soon",
+         "--request-timeout 'soon': expected "
+         "0..3600"},
         {"--conn-timeout", "0", "--conn-timeout '0': expected 1..86400"},
-        {"--max-connections", "0", "--max-connections '0': expected "
-                                   "1..1000000"},
+        {"--max-connections", "0",
+         "--max-connections '0': expected "
+         "1..1000000"},
         {"--max-connections-per-ip", "-1", "--max-connections-per-ip '-1'"},
         {"--max-header", "1", "--max-header '1': expected a size from 8Ki"},
         {"--max-header", "1Gi", "--max-header '1Gi'"},
@@ -449,9 +451,15 @@ Test(limits, limit_flags_are_checked, .timeout = 60, .fini = fini)
     tproc_dir(dir, sizeof(dir), "limits");
     snprintf(err, sizeof(err), "%s/stderr", dir);
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
-        char *argv[] = {(char *)(bin ? bin : "./muster"), "serve", "--policy",
-                        "policies/default.json", "--listen", "127.0.0.1:0",
-                        (char *)bad[i][0], (char *)bad[i][1], NULL};
+        char *argv[] = {(char *)(bin ? bin : "./muster"),
+                        "serve",
+                        "--policy",
+                        "policies/default.json",
+                        "--listen",
+                        "127.0.0.1:0",
+                        (char *)bad[i][0],
+                        (char *)bad[i][1],
+                        NULL};
         struct rlimit rl;
 
         /* the last case needs a NOFILE hard limit below a million */
@@ -464,8 +472,7 @@ Test(limits, limit_flags_are_checked, .timeout = 60, .fini = fini)
 
         cr_assert_eq(tproc_run(argv, err), 2, "%s %s", bad[i][0], bad[i][1]);
         txt = tproc_slurp(err);
-        cr_assert(strstr(txt, bad[i][2]), "want '%s' in:\n%s", bad[i][2],
-                  txt);
+        cr_assert(strstr(txt, bad[i][2]), "want '%s' in:\n%s", bad[i][2], txt);
         free(txt);
     }
 }
@@ -507,7 +514,7 @@ Test(limits, debug_endpoints_are_off_unless_asked_for, .timeout = 60,
 }
 
 #define TOKEN_GOOD "muster-test-token-7f3a9c1e5b2d4a60"
-#define TOKEN_BAD "muster-wrong-token-0c9e8d7f6a5b4c3d"
+#define TOKEN_BAD  "muster-wrong-token-0c9e8d7f6a5b4c3d"
 
 static void write_file(const char *path, const char *text)
 {
@@ -524,8 +531,9 @@ static char *run_with_token(const char *token_file, const char *kubeconfig,
                             int fport)
 {
     char url[64];
-    const char *extra[] = {"--log-level", "debug", "--api-server", url,
-                           "--token-file", token_file, NULL};
+    const char *extra[] = {"--log-level", "debug",        "--api-server",
+                           url,           "--token-file", token_file,
+                           NULL};
     const char *extra_kc[] = {"--log-level", "debug", "--kubeconfig",
                               kubeconfig, NULL};
     int64_t end = tproc_ms() + 3000;
@@ -546,7 +554,11 @@ Test(limits, no_token_in_a_debug_log_accepted_or_refused, .timeout = 90,
     const char *bin = getenv("FAKE_APISERVER");
     char good[128], bad[128], fpf[128], flog[128], kc[128], text[512];
     char *fargv[] = {(char *)(bin ? bin : "build/fake-apiserver"),
-                     "--port-file", fpf, "--token-file", good, NULL};
+                     "--port-file",
+                     fpf,
+                     "--token-file",
+                     good,
+                     NULL};
     char *log;
     int fport;
 
@@ -560,12 +572,14 @@ Test(limits, no_token_in_a_debug_log_accepted_or_refused, .timeout = 90,
     write_file(bad, TOKEN_BAD "\n");
     fake = tproc_spawn(flog, fargv);
     fport = tproc_port(fpf, fake);
-    snprintf(text, sizeof(text),
-             "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
-             "clusters:\n- name: k\n  cluster:\n    server: "
-             "http://127.0.0.1:%d\nusers:\n- name: u\n  user:\n    token: "
-             TOKEN_BAD "\ncontexts:\n- name: c\n  context:\n    cluster: k"
-             "\n    user: u\n", fport);
+    snprintf(
+        text, sizeof(text),
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        "clusters:\n- name: k\n  cluster:\n    server: "
+        "http://127.0.0.1:%d\nusers:\n- name: u\n  user:\n    token: " TOKEN_BAD
+        "\ncontexts:\n- name: c\n  context:\n    cluster: k"
+        "\n    user: u\n",
+        fport);
     write_file(kc, text);
     /* accepted: it lists and watches with the token */
     log = run_with_token(good, NULL, fport);

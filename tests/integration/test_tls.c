@@ -107,10 +107,11 @@ static long https(const char *client, const char *urlpath, const char *body,
 
 static void start_tls(bool client_ca)
 {
-    const char *extra[] = {"--tls-cert", path("server.pem"), "--tls-key",
-                           path("server-key.pem"), "--debug-endpoints",
-                           client_ca ? "--client-ca" : NULL, path("ca.pem"),
-                           NULL};
+    const char *extra[] = {
+        "--tls-cert",        path("server.pem"),
+        "--tls-key",         path("server-key.pem"),
+        "--debug-endpoints", client_ca ? "--client-ca" : NULL,
+        path("ca.pem"),      NULL};
 
     tproc_muster(&mu, dir, extra);
 }
@@ -124,10 +125,10 @@ Test(tls, https_filter_with_the_ca_verified, .timeout = 60, .fini = fini)
     start_tls(false);
     body = tproc_slurp(FILTER_BODY);
     buf_init(&out, BUF_UNLIMITED);
-    cr_assert_eq(https(NULL, "/filter", body, &out, NULL), 200, "%s",
-                 out.data);
+    cr_assert_eq(https(NULL, "/filter", body, &out, NULL), 200, "%s", out.data);
     cr_assert(strstr(out.data, "\"NodeNames\":[\"gpu-r0-n2\",\"gpu-r1-n0\","
-                               "\"gpu-r3-n1\"]"), "%s", out.data);
+                               "\"gpu-r3-n1\"]"),
+              "%s", out.data);
     cr_assert(strstr(out.data, "\"Error\":\"\""), "%s", out.data);
     /* no client CA: a client certificate is not needed, nor refused */
     cr_assert_eq(https("client", "/filter", body, &out, NULL), 200);
@@ -166,14 +167,13 @@ Test(tls, client_ca_serves_only_callers_with_a_certificate_it_signed,
     /* the right one: served, on one kept-alive connection */
     cr_assert_eq(https("client", "/filter", body, &out, &conns), 200, "%s",
                  out.data);
-    cr_assert(strstr(out.data, "\"NodeNames\":[\"gpu-r0-n2\""), "%s",
-              out.data);
+    cr_assert(strstr(out.data, "\"NodeNames\":[\"gpu-r0-n2\""), "%s", out.data);
     cr_assert_eq(conns, 0, "a served caller's connection was closed");
     for (size_t i = 0; i < ARRAY_LEN(guarded); i++) {
         cr_assert_eq(https(NULL, guarded[i], NULL, &out, NULL), 403, "%s",
                      guarded[i]);
-        cr_assert_neq(https("client", guarded[i], NULL, &out, NULL), 403,
-                      "%s", guarded[i]);
+        cr_assert_neq(https("client", guarded[i], NULL, &out, NULL), 403, "%s",
+                      guarded[i]);
     }
     /* kubelet probes present no certificate */
     cr_assert_eq(https(NULL, "/healthz", NULL, &out, NULL), 200);
@@ -186,8 +186,8 @@ Test(tls, client_ca_serves_only_callers_with_a_certificate_it_signed,
 }
 
 struct bad_start {
-    const char *cert, *key, *ca;  /* file names in dir, or absolute */
-    const char *want;             /* in stderr */
+    const char *cert, *key, *ca; /* file names in dir, or absolute */
+    const char *want;            /* in stderr */
 };
 
 /* Files the cases need besides gen-certs.sh's. */
@@ -199,37 +199,48 @@ static void make_bad_files(void)
              "cd '%s' && : > empty.pem && echo 'not a certificate' > "
              "junk.pem && head -c 2000000 /dev/zero > huge.pem && "
              "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 "
-             "-aes-128-cbc -pass pass:x -out enc-key.pem 2>/dev/null", dir);
+             "-aes-128-cbc -pass pass:x -out enc-key.pem 2>/dev/null",
+             dir);
     cr_assert_eq(system(cmd), 0);
 }
 
 static const struct bad_start bad_starts[] = {
-    {"missing.pem", "server-key.pem", NULL, "--tls-cert %s/missing.pem: No "
-                                            "such file"},
-    {"empty.pem", "server-key.pem", NULL, "--tls-cert %s/empty.pem: the file "
-                                          "is empty"},
-    {"junk.pem", "server-key.pem", NULL, "--tls-cert %s/junk.pem: no PEM "
-                                         "certificate"},
-    {"huge.pem", "server-key.pem", NULL, "--tls-cert %s/huge.pem: larger "
-                                         "than"},
-    {"server-key.pem", "server-key.pem", NULL, "--tls-cert "
-                                               "%s/server-key.pem: no PEM "
-                                               "certificate"},
+    {"missing.pem", "server-key.pem", NULL,
+     "--tls-cert %s/missing.pem: No "
+     "such file"},
+    {"empty.pem", "server-key.pem", NULL,
+     "--tls-cert %s/empty.pem: the file "
+     "is empty"},
+    {"junk.pem", "server-key.pem", NULL,
+     "--tls-cert %s/junk.pem: no PEM "
+     "certificate"},
+    {"huge.pem", "server-key.pem", NULL,
+     "--tls-cert %s/huge.pem: larger "
+     "than"},
+    {"server-key.pem", "server-key.pem", NULL,
+     "--tls-cert "
+     "%s/server-key.pem: no PEM "
+     "certificate"},
     {"server.pem", "missing.pem", NULL, "--tls-key %s/missing.pem: No such"},
-    {"server.pem", "server.pem", NULL, "--tls-key %s/server.pem: no PEM "
-                                       "private key"},
-    {"server.pem", "enc-key.pem", NULL, "--tls-key %s/enc-key.pem: the key "
-                                        "is encrypted"},
-    {"server.pem", "client-key.pem", NULL, "--tls-key %s/client-key.pem does "
-                                           "not match the certificate"},
-    {"server.pem", "server-key.pem", "junk.pem", "--client-ca %s/junk.pem: no "
-                                                 "PEM certificate"},
-    {"server.pem", "server-key.pem", "missing.pem", "--client-ca "
-                                                    "%s/missing.pem: No such"},
+    {"server.pem", "server.pem", NULL,
+     "--tls-key %s/server.pem: no PEM "
+     "private key"},
+    {"server.pem", "enc-key.pem", NULL,
+     "--tls-key %s/enc-key.pem: the key "
+     "is encrypted"},
+    {"server.pem", "client-key.pem", NULL,
+     "--tls-key %s/client-key.pem does "
+     "not match the certificate"},
+    {"server.pem", "server-key.pem", "junk.pem",
+     "--client-ca %s/junk.pem: no "
+     "PEM certificate"},
+    {"server.pem", "server-key.pem", "missing.pem",
+     "--client-ca "
+     "%s/missing.pem: No such"},
 };
 
-Test(tls, bad_certificate_or_key_files_exit_2_naming_the_file,
-     .timeout = 120, .fini = fini)
+Test(tls, bad_certificate_or_key_files_exit_2_naming_the_file, .timeout = 120,
+     .fini = fini)
 {
     const char *bin = getenv("MUSTER_BIN");
     char err[160], want[256], cert[160], key[160], ca[160];
@@ -239,10 +250,18 @@ Test(tls, bad_certificate_or_key_files_exit_2_naming_the_file,
     snprintf(err, sizeof(err), "%s/stderr", dir);
     for (size_t i = 0; i < ARRAY_LEN(bad_starts); i++) {
         const struct bad_start *b = &bad_starts[i];
-        char *argv[16] = {(char *)(bin ? bin : "./muster"), "serve",
-                          "--listen", "127.0.0.1:0", "--policy",
-                          "policies/default.json", "--tls-cert", cert,
-                          "--tls-key", key, b->ca ? "--client-ca" : NULL, ca,
+        char *argv[16] = {(char *)(bin ? bin : "./muster"),
+                          "serve",
+                          "--listen",
+                          "127.0.0.1:0",
+                          "--policy",
+                          "policies/default.json",
+                          "--tls-cert",
+                          cert,
+                          "--tls-key",
+                          key,
+                          b->ca ? "--client-ca" : NULL,
+                          ca,
                           NULL};
         char *txt;
 
@@ -262,10 +281,20 @@ Test(tls, tls_flags_that_go_together, .timeout = 30, .fini = fini)
 {
     const char *bin = getenv("MUSTER_BIN");
     char err[160], *txt;
-    char *no_key[] = {(char *)(bin ? bin : "./muster"), "serve", "--policy",
-                      "policies/default.json", "--tls-cert", "x.pem", NULL};
-    char *ca_only[] = {(char *)(bin ? bin : "./muster"), "serve", "--policy",
-                       "policies/default.json", "--client-ca", "x.pem", NULL};
+    char *no_key[] = {(char *)(bin ? bin : "./muster"),
+                      "serve",
+                      "--policy",
+                      "policies/default.json",
+                      "--tls-cert",
+                      "x.pem",
+                      NULL};
+    char *ca_only[] = {(char *)(bin ? bin : "./muster"),
+                       "serve",
+                       "--policy",
+                       "policies/default.json",
+                       "--client-ca",
+                       "x.pem",
+                       NULL};
 
     tproc_dir(dir, sizeof(dir), "tls");
     snprintf(err, sizeof(err), "%s/stderr", dir);
@@ -293,9 +322,13 @@ Test(tls, trickled_handshake_is_cut_after_request_timeout, .timeout = 60,
 
     make_certs();
     {
-        const char *extra[] = {"--tls-cert", path("server.pem"), "--tls-key",
-                               path("server-key.pem"), "--request-timeout",
-                               "1", NULL};
+        const char *extra[] = {"--tls-cert",
+                               path("server.pem"),
+                               "--tls-key",
+                               path("server-key.pem"),
+                               "--request-timeout",
+                               "1",
+                               NULL};
 
         tproc_muster(&mu, dir, extra);
     }

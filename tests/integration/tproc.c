@@ -66,8 +66,7 @@ int tproc_port(const char *path, pid_t pid)
         free(txt);
         if (port > 0)
             return port;
-        cr_assert_eq(waitpid(pid, &st, WNOHANG), 0, "%s: process exited",
-                     path);
+        cr_assert_eq(waitpid(pid, &st, WNOHANG), 0, "%s: process exited", path);
         tproc_sleep_ms(20);
     }
     cr_assert_fail("no port in %s after 10 s", path);
@@ -95,8 +94,13 @@ void tproc_muster(struct tproc *p, const char *dir, const char *const *extra)
 {
     const char *bin = getenv("MUSTER_BIN");
     char pf[192];
-    char *argv[48] = {(char *)(bin ? bin : "./muster"), "serve", "--listen",
-                      "127.0.0.1:0", "--port-file", pf, "--policy",
+    char *argv[48] = {(char *)(bin ? bin : "./muster"),
+                      "serve",
+                      "--listen",
+                      "127.0.0.1:0",
+                      "--port-file",
+                      pf,
+                      "--policy",
                       "policies/default.json"};
     int n = 8;
 

@@ -60,7 +60,7 @@ Test(guard, a_request_trickling_past_the_timeout_is_cut, .timeout = 20)
     struct pair slow = tcp_pair(), quiet = tcp_pair(), done = tcp_pair();
     struct http_conn *cs, *cq, *cd;
 
-    log_set_level("error");   /* the cuts are logged as warnings */
+    log_set_level("error"); /* the cuts are logged as warnings */
     cr_assert_eq(http_guard_start(&g, 1), MU_OK);
     cs = http_guard_open(&g, slow.server, NULL);
     cq = http_guard_open(&g, quiet.server, NULL);

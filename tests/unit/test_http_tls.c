@@ -26,8 +26,10 @@ static void setup(void)
 
     snprintf(dir, sizeof(dir), "/tmp/muster-tlsunit-XXXXXX");
     cr_assert_not_null(mkdtemp(dir));
-    snprintf(cmd, sizeof(cmd), "tests/tls/gen-certs.sh '%s' && cd '%s' && "
-             "echo junk > junk.pem && : > empty.pem", dir, dir);
+    snprintf(cmd, sizeof(cmd),
+             "tests/tls/gen-certs.sh '%s' && cd '%s' && "
+             "echo junk > junk.pem && : > empty.pem",
+             dir, dir);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
@@ -49,8 +51,8 @@ Test(tls, good_files_load_and_fini_clears)
 
     cr_assert(http_tls_supported());
     cr_assert_eq(http_tls_load(&t, f("server.pem"), f("server-key.pem"),
-                               f("ca.pem"), err, sizeof(err)), MU_OK, "%s",
-                 err);
+                               f("ca.pem"), err, sizeof(err)),
+                 MU_OK, "%s", err);
     cr_assert(strstr(t.cert, "-----BEGIN CERTIFICATE-----"));
     cr_assert(strstr(t.key, "PRIVATE KEY-----"));
     cr_assert(strstr(t.client_ca, "-----BEGIN CERTIFICATE-----"));
@@ -58,8 +60,9 @@ Test(tls, good_files_load_and_fini_clears)
     cr_assert_null(t.cert);
     cr_assert_null(t.key);
     cr_assert_null(t.client_ca);
-    cr_assert_eq(http_tls_load(&t, f("server.pem"), f("server-key.pem"),
-                               NULL, err, sizeof(err)), MU_OK, "%s", err);
+    cr_assert_eq(http_tls_load(&t, f("server.pem"), f("server-key.pem"), NULL,
+                               err, sizeof(err)),
+                 MU_OK, "%s", err);
     cr_assert_null(t.client_ca);
     http_tls_fini(&t);
 }
@@ -68,17 +71,21 @@ Test(tls, bad_files_are_refused_naming_flag_and_file)
 {
     static const char *const cases[][4] = {
         {"nope.pem", "server-key.pem", NULL, "--tls-cert %s/nope.pem: No "},
-        {"empty.pem", "server-key.pem", NULL, "--tls-cert %s/empty.pem: the "
-                                              "file is empty"},
-        {"junk.pem", "server-key.pem", NULL, "--tls-cert %s/junk.pem: no PEM "
-                                             "certificate"},
-        {"server.pem", "junk.pem", NULL, "--tls-key %s/junk.pem: no PEM "
-                                         "private key"},
+        {"empty.pem", "server-key.pem", NULL,
+         "--tls-cert %s/empty.pem: the "
+         "file is empty"},
+        {"junk.pem", "server-key.pem", NULL,
+         "--tls-cert %s/junk.pem: no PEM "
+         "certificate"},
+        {"server.pem", "junk.pem", NULL,
+         "--tls-key %s/junk.pem: no PEM "
+         "private key"},
         {"server.pem", "other-client-key.pem", NULL,
          "--tls-key %s/other-client-key.pem does not match"},
-        {"server.pem", "server-key.pem", "empty.pem", "--client-ca "
-                                                      "%s/empty.pem: the file "
-                                                      "is empty"},
+        {"server.pem", "server-key.pem", "empty.pem",
+         "--client-ca "
+         "%s/empty.pem: the file "
+         "is empty"},
     };
     struct http_tls t;
     char err[512], want[256];
@@ -87,7 +94,8 @@ Test(tls, bad_files_are_refused_naming_flag_and_file)
         err[0] = '\0';
         cr_assert_neq(http_tls_load(&t, f(cases[i][0]), f(cases[i][1]),
                                     cases[i][2] ? f(cases[i][2]) : NULL, err,
-                                    sizeof(err)), MU_OK, "case %zu", i);
+                                    sizeof(err)),
+                      MU_OK, "case %zu", i);
         snprintf(want, sizeof(want), cases[i][3], dir);
         cr_assert(strstr(err, want), "case %zu: want '%s', got '%s'", i, want,
                   err);
