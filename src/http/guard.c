@@ -223,6 +223,16 @@ void http_guard_done(struct http_guard *g, struct http_conn *c)
     pthread_mutex_unlock(&g->mu);
 }
 
+size_t http_guard_open_count(struct http_guard *g)
+{
+    size_t n;
+
+    pthread_mutex_lock(&g->mu);
+    n = g->nconns;
+    pthread_mutex_unlock(&g->mu);
+    return n;
+}
+
 uint64_t http_guard_cut_count(struct http_guard *g)
 {
     uint64_t n;

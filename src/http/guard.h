@@ -75,5 +75,7 @@ void http_guard_done(struct http_guard *g, struct http_conn *c);
 
 /* How many connections the deadline closed so far. */
 uint64_t http_guard_cut_count(struct http_guard *g);
+/* How many connections are open now. */
+size_t http_guard_open_count(struct http_guard *g);
 
 #endif

@@ -51,6 +51,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     uint16_t port;               /* the port actually bound */
     struct http_guard guard;     /* open connections, --request-timeout */
+    uint64_t client_refused;     /* --client-ca refusals (atomic) */
 };
 
 /* What a handler answers. The body buffer is the caller's. */
@@ -83,6 +84,9 @@ const struct http_route *http_route_find(const struct http_server *srv,
 int http_healthz(struct http_server *srv, struct http_reply *rep);
 int http_readyz(struct http_server *srv, struct http_reply *rep);
 int http_metrics(struct http_server *srv, struct http_reply *rep);
+/* The muster_http_* lines of /metrics: open connections, request-timeout
+ * cuts, client certificate refusals. */
+int http_conn_metrics(struct http_server *srv, struct buf *out);
 int http_debug_cache(struct http_server *srv, struct http_reply *rep);
 /* GET /debug/gangs: every gang's state, members, plan and why it waits. */
 int http_debug_gangs(struct http_server *srv, struct http_reply *rep);

@@ -307,7 +307,8 @@ static bool probe_path(const char *method, const char *url)
 
 /* --client-ca: does the caller present a certificate signed by it? Checked
  * once per connection: the handshake, and so the certificate, is done. */
-static bool client_allowed(struct MHD_Connection *conn, struct http_conn *hc,
+static bool client_allowed(struct http_server *srv,
+                           struct MHD_Connection *conn, struct http_conn *hc,
                            char *msg, size_t len)
 {
     const union MHD_ConnectionInfo *ci;
@@ -324,6 +325,7 @@ static bool client_allowed(struct MHD_Connection *conn, struct http_conn *hc,
     }
     if (hc)
         hc->client_ok = -1;
+    __atomic_add_fetch(&srv->client_refused, 1, __ATOMIC_RELAXED);
     log_warn("client certificate refused", "peer=%s reason=\"%s\"",
              hc ? hc->peer_str : "-", why);
     snprintf(msg, len, "client certificate refused (--client-ca): %s", why);
@@ -350,7 +352,7 @@ static enum MHD_Result begin(struct http_server *srv,
     buf_init(&req->body, srv->opts.max_body);
     *con_cls = req;
     if (srv->opts.tls.client_ca && !probe_path(method, url) &&
-        !client_allowed(conn, req->hc, msg, sizeof(msg)))
+        !client_allowed(srv, conn, req->hc, msg, sizeof(msg)))
         return send_closing(conn, 403, msg);
     if (!req->route || req->route->verb == EXT_NVERBS ||
         !content_length(conn, &clen))

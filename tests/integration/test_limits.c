@@ -132,6 +132,30 @@ static void caller_fini(struct caller *c)
     buf_fini(&c->out);
 }
 
+/* Does GET /metrics hold line? */
+static bool metrics_has(int port, const char *line)
+{
+    CURL *h = curl_easy_init();
+    struct buf out;
+    char url[64];
+    bool has;
+
+    buf_init(&out, BUF_UNLIMITED);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/metrics", port);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &out);
+    cr_assert_eq(curl_easy_perform(h), CURLE_OK);
+    buf_addc(&out, '\0');
+    has = strstr(out.data, line) != NULL;
+    if (!has)
+        fprintf(stderr, "no '%s' in\n%s", line, out.data);
+    curl_easy_cleanup(h);
+    buf_fini(&out);
+    return has;
+}
+
 /* ---- slowloris ---- */
 
 #define NSLOW 50
@@ -235,6 +259,8 @@ Test(limits, slowloris_is_cut_after_request_timeout_while_others_are_served,
                             "connection closed\""),
                  NSLOW, "%s", log);
     free(log);
+    cr_assert(
+        metrics_has(mu.port, "\nmuster_http_request_timeouts_total 50\n"));
     caller_call(&c);
     caller_fini(&c);
 }
@@ -309,6 +335,8 @@ Test(limits, idle_connections_take_no_threads_and_others_are_served,
     cr_assert_geq(open_fds(mu.pid), fd0 + NIDLE);
     cr_assert_eq(proc_status(mu.pid, "Threads:"), threads,
                  "idle connections took threads");
+    /* the 2,000, the caller's, and the one asking */
+    cr_assert(metrics_has(mu.port, "\nmuster_http_connections 2002\n"));
     for (int i = 0; i < 300; i++)
         caller_call(&c);
     caller_report(&c, "with 2,000 idle connections open");

@@ -181,6 +181,11 @@ Test(tls, client_ca_serves_only_callers_with_a_certificate_it_signed,
     log = tproc_slurp(mu.log);
     cr_assert(strstr(log, "msg=\"client certificate refused\""), "%s", log);
     free(log);
+    /* no cert twice (the second on a new connection), the other CA's
+     * twice, and one per guarded path */
+    cr_assert_eq(https("client", "/metrics", NULL, &out, NULL), 200);
+    cr_assert(strstr(out.data, "\nmuster_http_client_cert_refusals_total 8\n"),
+              "%s", out.data);
     free(body);
     buf_fini(&out);
 }
