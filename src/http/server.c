@@ -398,7 +398,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
                          void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     struct http_req *req = *con_cls;
-
     struct http_server *srv = cls;
 
     MU_UNUSED(conn);
