@@ -627,3 +627,66 @@ Test(leader, no_gang_is_partly_bound_across_a_leader_switch,
     }
     cr_assert_eq(gang_bound(), 4);
 }
+
+/* RET the exit status of `muster serve ARGS...`, its output in out. */
+static int run_serve(char *const *args, size_t n, char *out, size_t cap)
+{
+    const char *bin = getenv("MUSTER_BIN");
+    char log[128], *argv[16] = {(char *)(bin ? bin : "./muster"), "serve"};
+    int64_t end = mono_ms() + 10000;
+    pid_t pid;
+    FILE *f;
+    int st = 0;
+    size_t got;
+
+    for (size_t i = 0; i < n && i < 13; i++)
+        argv[2 + i] = args[i];
+    snprintf(log, sizeof(log), "%s/usage.log", E.dir);
+    pid = spawn(log, argv);
+    while (waitpid(pid, &st, WNOHANG) == 0 && mono_ms() < end)
+        sleep_ms(20);
+    if (mono_ms() >= end) {
+        kill9(&pid);
+        cr_assert_fail("muster serve did not exit");
+    }
+    f = fopen(log, "r");
+    got = f ? fread(out, 1, cap - 1, f) : 0;
+    out[got] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+Test(leader, bad_leader_election_flags_are_usage_errors, .fini = teardown)
+{
+    static const struct {
+        char *args[8];
+        size_t n;
+        const char *says;
+    } cases[] = {
+        {{"--policy", "policies/default.json", "--snapshot",
+          "examples/cluster.json", "--leader-elect"}, 5,
+         "--leader-elect needs a cluster connection"},
+        {{"--policy", "policies/default.json", "--api-server",
+          "http://127.0.0.1:1", "--leader-elect",
+          "--leader-elect-renew-deadline", "20s"}, 7,
+         "lease-duration must be greater than"},
+        {{"--policy", "policies/default.json", "--api-server",
+          "http://127.0.0.1:1", "--leader-elect",
+          "--leader-elect-retry-period", "2"}, 7,
+         "--leader-elect-retry-period: expected a duration"},
+        {{"--policy", "policies/default.json", "--api-server",
+          "http://127.0.0.1:1", "--leader-elect-resource-name", "x"}, 6,
+         "go with --leader-elect"},
+    };
+    char out[2048];
+
+    memset(&E, 0, sizeof(E));
+    snprintf(E.dir, sizeof(E.dir), "/tmp/muster-leader-XXXXXX");
+    cr_assert_not_null(mkdtemp(E.dir));
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        cr_assert_eq(run_serve(cases[i].args, cases[i].n, out, sizeof(out)),
+                     2, "case %zu: %s", i, out);
+        cr_assert(strstr(out, cases[i].says), "case %zu: %s", i, out);
+    }
+}
