@@ -395,9 +395,10 @@ static int lease_status_err(const char *what, const struct kresp *resp,
     return resp->status == 409 ? MU_ESTATE : MU_EIO;
 }
 
-/* GET the Lease into l->obs (observed at now). */
-static int lease_read(struct kube_lease *l, int64_t now, char *err,
-                      size_t errlen)
+/* GET the Lease into l->obs, observed when the answer came (as client-go
+ * does: the later of the two, so a follower never counts from before a
+ * renewal the answer may already contain). */
+static int lease_read(struct kube_lease *l, char *err, size_t errlen)
 {
     struct lease_spec spec;
     char rv[KUBE_RV_MAX];
@@ -411,7 +412,7 @@ static int lease_read(struct kube_lease *l, int64_t now, char *err,
         rc = lease_parse(resp.body.data, resp.body.len, &spec, rv, sizeof(rv),
                          err, errlen);
         if (rc == MU_OK)
-            lease_observe(&l->obs, &spec, rv, now);
+            lease_observe(&l->obs, &spec, rv, kube_now_ms());
     } else if (rc == MU_OK) {
         rc = lease_status_err("GET lease", &resp, err, errlen);
     }
@@ -469,7 +470,7 @@ static int lease_try(struct kube_lease *l, char *err, size_t errlen)
     enum lease_action a;
     int rc;
 
-    if ((rc = lease_read(l, start, err, errlen)))
+    if ((rc = lease_read(l, err, errlen)))
         return rc;
     a = lease_decide(&l->obs, l->id, kube_now_ms());
     if (a == LEASE_WAIT)
