@@ -1052,8 +1052,11 @@ static const char *lease_store(const char *key, const char *ns,
 {
     struct flease *f = strmap_get(&gl.objs, key, strlen(key));
     cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
-    char rvs[32];
+    char rvs[32], nm[256];
 
+    /* name may point into o's metadata, replaced below: copy it first */
+    snprintf(nm, sizeof(nm), "%s", name);
+    name = nm;
     if (!cJSON_IsObject(meta)) {
         cJSON_DeleteItemFromObjectCaseSensitive(o, "metadata");
         meta = cJSON_AddObjectToObject(o, "metadata");
