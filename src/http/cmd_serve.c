@@ -8,6 +8,7 @@
 #include "http/gang_svc.h"
 #include "http/http.h"
 #include "kube/kube.h"
+#include "kube/lease.h"
 #include "policy/policy.h"
 #include "queue/gang.h"
 #include "util/log.h"
@@ -33,6 +34,10 @@ struct serve_opts {
     /* parsed by check_opts */
     int64_t assume_ttl_ms;
     long watch_timeout_s;
+    /* --leader-elect and its settings (kube-scheduler's names) */
+    bool leader_elect;
+    const char *le_name, *le_ns, *le_lease, *le_renew, *le_retry;
+    int64_t le_lease_ms, le_renew_ms, le_retry_ms;
 };
 
 static const char usage_text[] =
@@ -85,7 +90,23 @@ static const char usage_text[] =
     "  --max-connections-per-ip N  per client address (default 0: no cap;\n"
     "                         kube-scheduler comes from one address)\n"
     "  --max-header SIZE      request line and headers at most (default\n"
-    "                         256Ki; larger gets 431)\n";
+    "                         256Ki; larger gets 431)\n"
+    "\n"
+    "High availability (README \"High availability\"):\n"
+    "  --leader-elect         run as one of several replicas: only the\n"
+    "                         holder of a coordination.k8s.io/v1 Lease is\n"
+    "                         ready and serves callbacks (needs a cluster)\n"
+    "  --leader-elect-resource-name NAME       the Lease (default muster)\n"
+    "  --leader-elect-resource-namespace NS    its namespace (default\n"
+    "                                          kube-system)\n"
+    "  --leader-elect-lease-duration DURATION  how long followers wait\n"
+    "                         before taking over an unrenewed lease "
+    "(default 15s)\n"
+    "  --leader-elect-renew-deadline DURATION  how long the leader keeps\n"
+    "                         trying to renew before it stops serving "
+    "(default 10s)\n"
+    "  --leader-elect-retry-period DURATION    between attempts (default "
+    "2s)\n";
 
 struct flag {
     const char *name;
@@ -112,6 +133,12 @@ static const struct flag flags[] = {
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
     {"--failed-nodes-compat", offsetof(struct serve_opts, failed_nodes_compat),
      true},
+    {"--leader-elect", offsetof(struct serve_opts, leader_elect), true},
+    F_STR("--leader-elect-resource-name", le_name),
+    F_STR("--leader-elect-resource-namespace", le_ns),
+    F_STR("--leader-elect-lease-duration", le_lease),
+    F_STR("--leader-elect-renew-deadline", le_renew),
+    F_STR("--leader-elect-retry-period", le_retry),
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -289,6 +316,49 @@ static int check_limits(const struct serve_opts *o, struct http_opts *h)
     return 0;
 }
 
+/* One --leader-elect-* duration, default def_ms. RET 0 or 2. */
+static int le_duration(const char *flag, const char *val, int64_t def_ms,
+                       int64_t *ms)
+{
+    *ms = def_ms;
+    if (val && lease_duration_parse(val, ms))
+        return usage_error("%s: expected a duration with a unit, e.g. 15s, "
+                           "1.5s or 500ms", flag);
+    return 0;
+}
+
+/* --leader-elect needs a cluster; its durations as client-go checks them. */
+static int check_leader_opts(struct serve_opts *o)
+{
+    char err[256];
+    bool some = o->le_name || o->le_ns || o->le_lease || o->le_renew ||
+                o->le_retry;
+
+    if (!o->leader_elect)
+        return some ? usage_error("%s", "--leader-elect-* settings go with "
+                                        "--leader-elect") : 0;
+    if (o->snapshot || (!o->kubeconfig && !o->api_server &&
+                        !kube_in_cluster_env()))
+        return usage_error("%s", "--leader-elect needs a cluster connection "
+                                 "(--kubeconfig, --api-server or in-cluster), "
+                                 "not a --snapshot or the embedded example");
+    if (le_duration("--leader-elect-lease-duration", o->le_lease, 15000,
+                    &o->le_lease_ms) ||
+        le_duration("--leader-elect-renew-deadline", o->le_renew, 10000,
+                    &o->le_renew_ms) ||
+        le_duration("--leader-elect-retry-period", o->le_retry, 2000,
+                    &o->le_retry_ms))
+        return 2;
+    if (lease_durations_check(o->le_lease_ms, o->le_renew_ms, o->le_retry_ms,
+                              err, sizeof(err)))
+        return usage_error("%s", err);
+    if (!o->le_name)
+        o->le_name = "muster";
+    if (!o->le_ns)
+        o->le_ns = "kube-system";
+    return 0;
+}
+
 static int check_opts(struct serve_opts *o, struct http_opts *h)
 {
     unsigned long threads;
@@ -303,7 +373,7 @@ static int check_opts(struct serve_opts *o, struct http_opts *h)
                                  "and --api-server");
     if (o->token_file && !o->api_server)
         return usage_error("%s", "--token-file goes with --api-server");
-    if (check_kube_opts(o))
+    if (check_kube_opts(o) || check_leader_opts(o))
         return 2;
     if (o->log_level && log_set_level(o->log_level))
         return usage_error("--log-level '%s': expected debug, info, warn, "
@@ -384,6 +454,7 @@ struct serve {
     struct gang_svc gangs;
     struct http_server http;
     struct recorder *rec;        /* --record */
+    struct kube_lease *lease;    /* --leader-elect */
     const char *source;          /* for the startup log line */
 };
 
@@ -453,8 +524,36 @@ static int write_port_file(const char *path, uint16_t port)
     return MU_OK;
 }
 
+/* Leadership changed: the gang thread answers and drops what a lost term
+ * holds at once rather than at its next tick. */
+static void on_leader_change(void *arg, bool leader)
+{
+    MU_UNUSED(leader);
+    gang_svc_kick(arg);
+}
+
+static int start_lease(const struct serve_opts *o, struct serve *sv)
+{
+    char id[LEASE_ID_MAX], err[512];
+    struct lease_opts lo = {.name = o->le_name, .ns = o->le_ns,
+                            .identity = id, .lease_ms = o->le_lease_ms,
+                            .renew_ms = o->le_renew_ms,
+                            .retry_ms = o->le_retry_ms,
+                            .on_change = on_leader_change, .arg = &sv->gangs};
+
+    lease_identity(id, sizeof(id));
+    if (kube_lease_start(sv->kube, &lo, &sv->lease, err, sizeof(err))) {
+        fprintf(stderr, "muster serve: %s\n", err);
+        return 1;
+    }
+    sv->ext.lease = sv->lease;
+    return 0;
+}
+
 static void serve_fini(struct serve *sv)
 {
+    /* a replica that stops stops serving first: the gate closes here */
+    kube_lease_stop(sv->lease);
     /* held binds are answered first: MHD cannot stop with suspended
      * connections */
     if (gang_svc_stop(&sv->gangs) > 0) {
@@ -463,6 +562,10 @@ static void serve_fini(struct serve *sv)
         nanosleep(&ts, NULL);   /* let MHD send those answers */
     }
     http_server_stop(&sv->http);
+    /* nothing is served any more: let a follower take over now */
+    kube_lease_release(sv->lease);
+    kube_lease_free(sv->lease);
+    sv->lease = NULL;
     record_free(sv->rec);
     sv->rec = NULL;
     gang_table_free(sv->ext.gangs);
@@ -499,6 +602,8 @@ static int serve_run(const struct serve_opts *o, struct http_opts *h,
         fprintf(stderr, "muster serve: cannot start the gang thread\n");
         return 1;
     }
+    if (o->leader_elect && (rc = start_lease(o, sv)))
+        return rc;
     if (o->record && record_open(o->record, o->record_max_bytes, &sv->rec,
                                  err, sizeof(err))) {
         fprintf(stderr, "muster serve: --record %s\n", err);

@@ -184,13 +184,22 @@ static int bind_post(struct ext_service *s, const struct gang_binding *b,
 static int bind_release(struct ext_service *s, struct ext_call *call,
                         struct gang_release *rel, char *err, size_t errlen)
 {
+    char lost[EXT_ERR_MAX] = "";
     int own = MU_OK;
+    /* Leadership is checked once, before the first Binding: a release is
+     * the gang's commit, and stopping it half-way would bind it partly
+     * (the renew deadline is shorter than the lease, which leaves time to
+     * finish it before another replica can lead). */
+    bool leader = ext_service_leader(s, lost, sizeof(lost));
 
     for (size_t i = 0; i < rel->n; i++) {
         const struct gang_binding *b = &rel->b[i];
         char msg[EXT_ERR_MAX] = "";
-        int rc = bind_post(s, b, msg, sizeof(msg));
+        int rc = leader ? bind_post(s, b, msg, sizeof(msg)) : MU_ESTATE;
         struct buf out;
+
+        if (!leader)
+            snprintf(msg, sizeof(msg), "%s", lost);
 
         gang_bind_result(s->gangs, rel->gang, b->uid, b->node, rc == MU_OK,
                          ext_now_ms());

@@ -9,6 +9,7 @@
 #include "http/gang_svc.h"
 #include "http/metrics.h"
 #include "kube/kube.h"
+#include "kube/lease.h"
 #include "policy/policy.h"
 #include "queue/gang.h"
 #include "util/log.h"
@@ -48,6 +49,20 @@ bool ext_service_ready(struct ext_service *s)
     synced = s->cluster->synced;
     cluster_unlock(s->cluster);
     return synced;
+}
+
+bool ext_service_leader(struct ext_service *s, char *msg, size_t cap)
+{
+    char holder[LEASE_ID_MAX];
+
+    if (!s->lease || kube_lease_is_leader(s->lease))
+        return true;
+    if (msg) {
+        kube_lease_holder(s->lease, holder, sizeof(holder));
+        snprintf(msg, cap, "muster: not the leader (leader is %s)",
+                 holder[0] ? holder : "unknown");
+    }
+    return false;
 }
 
 const char *ext_verb_name(enum ext_verb v)
@@ -386,6 +401,11 @@ int ext_handle(struct ext_service *s, enum ext_verb verb,
     call->pod[0] = '\0';
     call->nnodes = 0;
     buf_reset(call->out);
+    /* a follower serves nothing; prioritize has no Error field and answers
+     * 503 as before the cache is synced (extender.h) */
+    if (!ext_service_leader(s, err, sizeof(err)))
+        return ext_answer_error(call, verb, verb == EXT_PRIORITIZE ? 503 : 200,
+                                err);
     if (!ext_body_is_json(call->body, call->len, err, sizeof(err)))
         return ext_answer_error(call, verb, 400, err);
     switch (verb) {

@@ -36,6 +36,7 @@ struct kube;
 struct metrics;
 struct gang_table;
 struct gang_svc;
+struct kube_lease;
 
 enum ext_verb { EXT_FILTER = 0, EXT_PRIORITIZE, EXT_PREEMPT, EXT_BIND,
                 EXT_NVERBS };
@@ -62,6 +63,9 @@ struct ext_service {
     /* Answer a bind call held earlier (ext_call.held) with this status and
      * JSON body (consumed); set by the HTTP server. Any thread. */
     void (*answer_held)(void *ticket, int status, struct buf *body);
+    /* --leader-elect: the election (borrowed); NULL: always the leader.
+     * A follower answers every verb with an Error naming the leader. */
+    struct kube_lease *lease;
 };
 
 #define EXT_SERVICE_MAGIC 0x45585453u
@@ -72,6 +76,11 @@ void ext_service_init(struct ext_service *s, struct cluster *c,
 void ext_service_fini(struct ext_service *s);
 /* True when the cluster holds its initial lists (always for snapshots). */
 bool ext_service_ready(struct ext_service *s);
+
+/* True when this replica may serve callbacks (the leader, or no leader
+ * election). Otherwise msg (when given) says who leads:
+ * "muster: not the leader (leader is X)". */
+bool ext_service_leader(struct ext_service *s, char *msg, size_t cap);
 
 /* One callback. IN body/len; OUT the rest. */
 struct ext_call {

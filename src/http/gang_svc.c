@@ -63,10 +63,29 @@ size_t gang_svc_flush(struct gang_svc *g)
     return n;
 }
 
+/* A follower holds nothing and writes nothing (no wake-up patches): what
+ * a lost term left is answered and dropped, and planning waits for the
+ * next term. */
+static void follower_tick(struct gang_svc *g, const char *msg)
+{
+    struct gang_out out;
+
+    gang_step_down(g->ext->gangs, msg);
+    gang_drain(g->ext->gangs, &out);
+    for (size_t i = 0; i < out.nanswers; i++)
+        answer_error(g->ext, out.answers[i].ticket, out.answers[i].err);
+    gang_out_fini(&out);
+}
+
 static void tick_once(struct gang_svc *g)
 {
     struct ext_service *s = g->ext;
+    char msg[EXT_ERR_MAX];
 
+    if (!ext_service_leader(s, msg, sizeof(msg))) {
+        follower_tick(g, msg);
+        return;
+    }
     cluster_rdlock(s->cluster);
     gang_tick(s->gangs, s->cluster, s->policy, ext_now_ms());
     cluster_unlock(s->cluster);

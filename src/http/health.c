@@ -1,9 +1,11 @@
-/* health.c - GET /healthz (the process answers), /readyz (the cache is
- * synced), /metrics (Prometheus text) and /debug/cache (the model). */
+/* health.c - GET /healthz (the process answers), /readyz (the leader
+ * with its cache synced), /metrics (Prometheus text) and /debug/cache
+ * (the model). */
 #include "common.h"
 #include "http/http.h"
 #include "http/ext_int.h"
 #include "http/gang_svc.h"
+#include "kube/lease.h"
 #include "queue/gang.h"
 
 int http_healthz(struct http_server *srv, struct http_reply *rep)
@@ -16,7 +18,14 @@ int http_healthz(struct http_server *srv, struct http_reply *rep)
 
 int http_readyz(struct http_server *srv, struct http_reply *rep)
 {
+    char msg[EXT_ERR_MAX];
+
     rep->ctype = "text/plain; charset=utf-8";
+    /* only the leader is ready, so a Service routes to it alone */
+    if (!ext_service_leader(srv->ext, msg, sizeof(msg))) {
+        rep->status = 503;
+        return buf_printf(rep->body, "not ready: %s\n", msg);
+    }
     if (ext_service_ready(srv->ext)) {
         rep->status = 200;
         return buf_adds(rep->body, "ok\n");
@@ -37,6 +46,8 @@ int http_metrics(struct http_server *srv, struct http_reply *rep)
         rc = gang_svc_metrics(srv->ext->gang_svc, rep->body);
     if (!rc)
         rc = http_conn_metrics(srv, rep->body);
+    if (!rc)
+        rc = kube_lease_metrics(srv->ext->lease, rep->body);
     return rc;
 }
 

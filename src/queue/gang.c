@@ -1489,6 +1489,28 @@ void gang_shutdown(struct gang_table *t)
     pthread_mutex_unlock(&t->mu);
 }
 
+void gang_step_down(struct gang_table *t, const char *msg)
+{
+    size_t it = 0;
+    void *v;
+
+    table_lock_dirty(t);
+    while (strmap_next(&t->gangs, &it, NULL, NULL, &v)) {
+        struct gang *g = v;
+
+        if (g->state == GS_BINDING || g->state == GS_DONE)
+            continue;
+        if (g->state == GS_ADMITTED) {
+            log_info("gang released", "gang=%s reason=\"%s\"", g->key, msg);
+            snprintf(g->reason, sizeof(g->reason), "%s", msg);
+            g->had_quorum = false;
+        }
+        gang_abort(t, g, msg, g->state == GS_ADMITTED ? GS_WAITING
+                                                       : g->state);
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
 /* ---- output queues ---- */
 
 void gang_drain(struct gang_table *t, struct gang_out *out)

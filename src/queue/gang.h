@@ -189,6 +189,13 @@ int64_t gang_next_deadline(struct gang_table *t, const struct policy *pol);
  * suspended when the HTTP server stops. */
 void gang_shutdown(struct gang_table *t);
 
+/* Leadership lost (serve --leader-elect): every held bind is queued for
+ * an Error answer carrying msg and every reservation (plan or starvation
+ * hold) is dropped; admitted gangs wait again. A gang whose bindings are
+ * being posted is left to finish: stopping half-way would bind it partly.
+ * Unlike gang_shutdown the table stays usable for a later term. */
+void gang_step_down(struct gang_table *t, const char *msg);
+
 /* Work for the caller, queued by any entry point. */
 struct gang_answer {
     void *ticket;

@@ -20,6 +20,8 @@
  * muster's gang wake-ups send it.
  *   POST /_control/podgroups  [PodGroup, ...]: install the PodGroup CRD
  *        with these objects (LIST .../podgroups answers 404 until then)
+ * and coordination.k8s.io/v1 Leases (GET/POST/PUT, resourceVersion
+ * conflicts, fault "lease500"), described at lease_route.
  *
  * Usage: fake-apiserver --port-file F [--token-file F]
  *                       [--tls-cert PEM --tls-key PEM]  (HTTPS) */
@@ -1022,6 +1024,211 @@ static bool authorized(struct MHD_Connection *c)
            strcmp(h + 7, want) == 0;
 }
 
+/* ---- Leases (coordination.k8s.io/v1), for the leader election tests ----
+ *
+ *   GET  /apis/coordination.k8s.io/v1/namespaces/NS/leases/NAME
+ *   POST /apis/coordination.k8s.io/v1/namespaces/NS/leases  (409
+ *        AlreadyExists when it exists)
+ *   PUT  .../leases/NAME  (404 when missing; 409 Conflict when
+ *        metadata.resourceVersion is not the stored one)
+ *   POST /_control/fault {"fault":"lease500","count":N}: the next N lease
+ *        requests are answered 500 (a leader then cannot renew). */
+
+struct flease {
+    char *key;          /* "ns/name" */
+    char *json;         /* the object, resourceVersion included */
+};
+
+static struct {
+    struct strmap objs;  /* key -> struct flease; under g.mu */
+    int fail500;
+    long gets, writes, conflicts;
+} gl;
+
+/* Stamp a new resourceVersion and the path's name and namespace, then
+ * store o under key. Caller holds g.mu. RET the stored JSON (borrowed). */
+static const char *lease_store(const char *key, const char *ns,
+                               const char *name, cJSON *o)
+{
+    struct flease *f = strmap_get(&gl.objs, key, strlen(key));
+    cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+    char rvs[32], nm[256];
+
+    /* name may point into o's metadata, replaced below: copy it first */
+    snprintf(nm, sizeof(nm), "%s", name);
+    name = nm;
+    if (!cJSON_IsObject(meta)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "metadata");
+        meta = cJSON_AddObjectToObject(o, "metadata");
+    }
+    snprintf(rvs, sizeof(rvs), "%lld", (long long)++g.rv);
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "resourceVersion");
+    cJSON_AddStringToObject(meta, "resourceVersion", rvs);
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "name");
+    cJSON_AddStringToObject(meta, "name", name);
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, "namespace");
+    cJSON_AddStringToObject(meta, "namespace", ns);
+    if (!f) {
+        f = xcalloc(1, sizeof(*f));
+        f->key = xstrdup(key);
+        strmap_put(&gl.objs, f->key, strlen(f->key), f);
+    }
+    free(f->json);
+    f->json = cJSON_PrintUnformatted(o);
+    gl.writes++;
+    return f->json;
+}
+
+/* A write (POST create / PUT update) under g.mu; RET the code, with the
+ * stored object or the message in out. */
+static unsigned lease_write_locked(bool create, const char *ns,
+                                   const char *name, cJSON *o, char *out,
+                                   size_t cap)
+{
+    char key[600];
+    struct flease *f;
+    const char *want = str_at(o, "metadata", "resourceVersion");
+    cJSON *have;
+    const char *rv;
+    bool stale;
+
+    snprintf(key, sizeof(key), "%s/%s", ns, name);
+    f = strmap_get(&gl.objs, key, strlen(key));
+    if (create && f)
+        return snprintf(out, cap, "leases.coordination.k8s.io \"%s\" "
+                        "already exists", name), 409;
+    if (!create && !f)
+        return snprintf(out, cap, "leases.coordination.k8s.io \"%s\" not "
+                        "found", name), 404;
+    if (!create && want && *want) {
+        have = cJSON_Parse(f->json);
+        rv = str_at(have, "metadata", "resourceVersion");
+        stale = !rv || strcmp(rv, want) != 0;
+        cJSON_Delete(have);
+        if (stale) {
+            gl.conflicts++;
+            return snprintf(out, cap, "Operation cannot be fulfilled on "
+                            "leases.coordination.k8s.io \"%s\": the object "
+                            "has been modified; please apply your changes "
+                            "to the latest version and try again", name),
+                   409;
+        }
+    }
+    snprintf(out, cap, "%s", lease_store(key, ns, name, o));
+    return create ? 201 : 200;
+}
+
+/* Split ".../namespaces/NS/leases[/NAME]"; RET false when it is not one. */
+static bool lease_path_split(const char *url, char *ns, size_t nscap,
+                             char *name, size_t namecap)
+{
+    static const char pre[] = "/apis/coordination.k8s.io/v1/namespaces/";
+    const char *p = url + sizeof(pre) - 1, *q;
+
+    if (strncmp(url, pre, sizeof(pre) - 1))
+        return false;
+    q = strchr(p, '/');
+    if (!q || q == p || (size_t)(q - p) >= nscap ||
+        strncmp(q, "/leases", 7) || (q[7] && q[7] != '/'))
+        return false;
+    snprintf(ns, nscap, "%.*s", (int)(q - p), p);
+    name[0] = '\0';
+    if (q[7] == '/') {
+        if (!q[8] || strchr(q + 8, '/') || strlen(q + 8) >= namecap)
+            return false;
+        snprintf(name, namecap, "%s", q + 8);
+    }
+    return true;
+}
+
+static enum MHD_Result lease_answer(struct MHD_Connection *c, unsigned code,
+                                    const char *out)
+{
+    if (code < 300)
+        return reply(c, code, out);
+    return reply_status(c, code, code == 404 ? "NotFound"
+                                 : code == 409 ? (strstr(out, "already")
+                                                      ? "AlreadyExists"
+                                                      : "Conflict")
+                                 : code == 500 ? "InternalError"
+                                               : "BadRequest", out);
+}
+
+static enum MHD_Result lease_handle(struct MHD_Connection *c,
+                                    const char *method, const char *ns,
+                                    const char *name, const char *body)
+{
+    bool get = strcmp(method, "GET") == 0, post = !strcmp(method, "POST");
+    char key[600], out[8192];
+    const char *bname;
+    struct flease *f;
+    unsigned code;
+    cJSON *o = get ? NULL : cJSON_Parse(body);
+
+    bname = str_at(o, "metadata", "name");
+    pthread_mutex_lock(&g.mu);
+    if (gl.fail500 > 0) {
+        gl.fail500--;
+        code = 500;
+        snprintf(out, sizeof(out), "injected lease fault");
+    } else if (get && *name) {
+        gl.gets++;
+        snprintf(key, sizeof(key), "%s/%s", ns, name);
+        f = strmap_get(&gl.objs, key, strlen(key));
+        code = f ? 200 : 404;
+        snprintf(out, sizeof(out), "%s", f ? f->json : "");
+        if (!f)
+            snprintf(out, sizeof(out), "leases.coordination.k8s.io \"%s\" "
+                     "not found", name);
+    } else if (!get && !cJSON_IsObject(o)) {
+        code = 400;
+        snprintf(out, sizeof(out), "body is not a JSON object");
+    } else if (post && !*name && bname && *bname) {
+        code = lease_write_locked(true, ns, bname, o, out, sizeof(out));
+    } else if (!strcmp(method, "PUT") && *name &&
+               (!bname || !strcmp(bname, name))) {
+        code = lease_write_locked(false, ns, name, o, out, sizeof(out));
+    } else {
+        code = 400;
+        snprintf(out, sizeof(out), "unsupported lease request");
+    }
+    pthread_mutex_unlock(&g.mu);
+    cJSON_Delete(o);
+    return lease_answer(c, code, out);
+}
+
+/* The lease routes and the lease500 fault; RET true when it answered. */
+static bool lease_route(struct MHD_Connection *c, const char *url,
+                        const char *method, const char *body,
+                        enum MHD_Result *ret)
+{
+    char ns[256], name[256];
+    cJSON *o;
+
+    if (strcmp(url, "/_control/fault") == 0 && strcmp(method, "POST") == 0) {
+        o = cJSON_Parse(body);
+        if (!str_at(o, "fault", NULL) ||
+            strcmp(str_at(o, "fault", NULL), "lease500")) {
+            cJSON_Delete(o);
+            return false;
+        }
+        pthread_mutex_lock(&g.mu);
+        gl.fail500 += cJSON_IsNumber(cJSON_GetObjectItem(o, "count"))
+                          ? cJSON_GetObjectItem(o, "count")->valueint : 1;
+        pthread_mutex_unlock(&g.mu);
+        cJSON_Delete(o);
+        *ret = reply(c, 200, "{}");
+        return true;
+    }
+    if (!lease_path_split(url, ns, sizeof(ns), name, sizeof(name)))
+        return false;
+    if (!authorized(c))
+        *ret = reply_status(c, 401, "Unauthorized", "Unauthorized");
+    else
+        *ret = lease_handle(c, method, ns, name, body);
+    return true;
+}
+
 static enum MHD_Result route(struct MHD_Connection *c, const char *url,
                              const char *method, const char *body)
 {
@@ -1030,7 +1237,10 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
                                                 "watch");
     const char *fs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
                                                  "fieldSelector");
+    enum MHD_Result lret;
 
+    if (lease_route(c, url, method, body, &lret))   /* leases (HA tests) */
+        return lret;
     if (strncmp(url, "/_control/", 10) == 0) {
         if (!get && strcmp(url, "/_control/nodes") == 0)
             return control_objects(c, K_NODES, body);

@@ -1016,3 +1016,30 @@ Test(gang, next_deadline_follows_changes_after_being_asked)
                  "then the 30 s admission timeout");
     drv_free(d);
 }
+
+Test(gang, stepping_down_answers_held_binds_and_drops_the_reservation)
+{
+    static const char msg[] = "muster: not the leader (leader is b)";
+    struct drv *d = drv_new(NULL);
+    struct drv_call *calls[4];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    add_gang(d, "g", 4, "4");
+    schedule_all(d, "g", 3, calls);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(calls[i]->state, CALL_HELD);
+    cr_assert_gt(reserve_node_count(gang_reserve(d->t)), 0);
+    gang_step_down(d->t, msg);
+    /* dropped at once, before any tick */
+    cr_assert_eq(reserve_node_count(gang_reserve(d->t)), 0);
+    drv_tick(d, 0);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(calls[i]->state, CALL_ERR);
+        cr_assert_str_eq(calls[i]->err, msg);
+    }
+    cr_assert_eq(d->nposts, 0, "nothing bound by a term that ended");
+    /* the next term plans again and binds the whole gang */
+    schedule_all(d, "g", 4, calls);
+    cr_assert_eq(drv_posted(d, "g-"), 4);
+    drv_free(d);
+}
