@@ -24,12 +24,14 @@ struct serve_opts {
     const char *listen, *policy, *snapshot, *kubeconfig, *api_server;
     const char *token_file, *port_file, *log_level, *max_body, *threads;
     const char *assume_ttl, *watch_timeout, *record, *record_max;
+    const char *podgroup_retry;
     bool debug_endpoints;
     bool failed_nodes_compat;
     int64_t record_max_bytes;
     /* parsed by check_opts */
     int64_t assume_ttl_ms;
     long watch_timeout_s;
+    long podgroup_retry_s;
 };
 
 static const char usage_text[] =
@@ -52,6 +54,8 @@ static const char usage_text[] =
     "                         the watch confirms it (default 30)\n"
     "  --watch-timeout SECONDS  timeoutSeconds of each watch request\n"
     "                         (default: random in 300..599, as client-go)\n"
+    "  --podgroup-retry SECONDS  while the PodGroup CRD is not installed,\n"
+    "                         look for it this often (default 60)\n"
     "  --port-file FILE       write the port actually bound to FILE\n"
     "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
     "  --max-body SIZE        largest request body (default 64Mi)\n"
@@ -83,6 +87,7 @@ static const struct flag flags[] = {
     F_STR("--max-body", max_body),   F_STR("--threads", threads),
     F_STR("--assume-ttl", assume_ttl), F_STR("--watch-timeout", watch_timeout),
     F_STR("--record", record),       F_STR("--record-max", record_max),
+    F_STR("--podgroup-retry", podgroup_retry),
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
     {"--failed-nodes-compat", offsetof(struct serve_opts, failed_nodes_compat),
      true},
@@ -192,7 +197,7 @@ static int parse_listen(const char *spec, struct http_opts *h)
     return 0;
 }
 
-/* --assume-ttl and --watch-timeout: whole seconds, 1..3600. */
+/* --assume-ttl, --watch-timeout, --podgroup-retry: seconds, 1..3600. */
 static int check_kube_opts(struct serve_opts *o)
 {
     unsigned long v;
@@ -209,6 +214,12 @@ static int check_kube_opts(struct serve_opts *o)
             return usage_error("--watch-timeout '%s': expected 1..3600 "
                                "seconds", o->watch_timeout);
         o->watch_timeout_s = (long)v;
+    }
+    if (o->podgroup_retry) {
+        if (!parse_uint(o->podgroup_retry, 3600, &v) || v == 0)
+            return usage_error("--podgroup-retry '%s': expected 1..3600 "
+                               "seconds", o->podgroup_retry);
+        o->podgroup_retry_s = (long)v;
     }
     return 0;
 }
@@ -279,7 +290,8 @@ static int open_cluster(const struct serve_opts *o, struct serve *sv)
     struct kube_opts ko = {.connect_timeout_ms = 5000,
                            .request_timeout_ms = 10000,
                            .assume_ttl_ms = o->assume_ttl_ms,
-                           .watch_timeout_s = o->watch_timeout_s};
+                           .watch_timeout_s = o->watch_timeout_s,
+                           .podgroup_retry_s = o->podgroup_retry_s};
     char err[512];
     int rc;
 
