@@ -1057,13 +1057,16 @@ static enum MHD_Result control_podgroups(struct MHD_Connection *c,
     return reply(c, 200, out);
 }
 
-/* Is LIST/WATCH of kind served? PodGroups only once their CRD is in. */
-static bool kind_served(int kind)
+/* Is LIST/WATCH of kind served? PodGroups only once their CRD is in; a
+ * request refused with 404 still counts in the stats. */
+static bool kind_served(int kind, bool watch)
 {
     bool yes;
 
     pthread_mutex_lock(&g.mu);
     yes = kind != K_PODGROUPS || g.pg_crd;
+    if (!yes)
+        (watch ? g.watches : g.lists)[kind]++;
     pthread_mutex_unlock(&g.mu);
     return yes;
 }
@@ -1123,7 +1126,7 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
 
         if (strcmp(url, kind_path[k]))
             continue;
-        if (!kind_served(k))
+        if (!kind_served(k, w && strcmp(w, "true") == 0))
             break;
         if (w && strcmp(w, "true") == 0)
             return handle_watch(c, k, filtered);
