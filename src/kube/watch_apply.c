@@ -196,6 +196,17 @@ static void apply_delete(struct cluster *c, enum kres res,
     cluster_unlock(c);
 }
 
+/* Say which object an error is about: "Pod ns/p: <err>". */
+static void name_object(char *err, size_t errlen, enum kres res,
+                        const struct kmeta *m)
+{
+    char why[512];
+
+    snprintf(why, sizeof(why), "%s", err);
+    snprintf(err, errlen, "%s %s%s%s: %s", res_kind[res], m->ns,
+             m->ns[0] ? "/" : "", m->name, why);
+}
+
 int kube_apply_event(struct cluster *c, enum kres res, const char *line,
                      size_t len, int64_t now_ms, struct kevent *ev, char *err,
                      size_t errlen)
@@ -233,7 +244,10 @@ int kube_apply_event(struct cluster *c, enum kres res, const char *line,
         snprintf(err, errlen, "watch event: unknown type \"%s\"", ev->type);
         return MU_EINVAL;
     }
-    return apply_put(c, res, ob, (size_t)(oe - ob), now_ms, err, errlen);
+    rc = apply_put(c, res, ob, (size_t)(oe - ob), now_ms, err, errlen);
+    if (rc && m.name[0])
+        name_object(err, errlen, res, &m);
+    return rc;
 }
 
 static int list_meta(struct jscan *js, char *rv, char *cont, size_t cont_cap)

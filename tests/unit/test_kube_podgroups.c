@@ -114,7 +114,7 @@ Test(kube_podgroups, a_malformed_event_names_its_path_and_changes_nothing)
         const char *line, *want;
     } bad[] = {
         {EV("MODIFIED", PG("a", "7", "{\"minMember\":-3}")),
-         "PodGroup.spec.minMember: -3 not in 0..100000"},
+         "PodGroup ml/a: PodGroup.spec.minMember: -3 not in 0..100000"},
         {EV("MODIFIED", PG("a", "7", "{\"minMember\":\"8\"}")),
          "PodGroup.spec.minMember"},
         {EV("MODIFIED", PG("a", "7", "{\"scheduleTimeoutSeconds\":1e9}")),
