@@ -24,6 +24,8 @@
  * them answer 404 until the first POST /_control/podgroups installs it.
  * That POST also takes a plain array of PodGroup objects (no "op"): they
  * replace all PodGroups (puts, and deletes of the ones not given).
+ *   POST /_control/podgroups/uninstall  the CRD deleted: its objects go
+ *        (without events) and open PodGroup watches end
  *
  * Usage: fake-apiserver --port-file F [--token-file F]
  *                       [--tls-cert PEM --tls-key PEM]  (HTTPS) */
@@ -705,7 +707,8 @@ static bool watch_fill(struct wstate *w)
     for (;;) {
         int64_t now = now_ms();
 
-        if (g.shutdown || w->end_after || now >= w->deadline_ms) {
+        if (g.shutdown || w->end_after || now >= w->deadline_ms ||
+            (w->kind == K_PODGROUPS && !g.pg_crd)) {
             more = false;
             break;
         }
@@ -1057,6 +1060,29 @@ static enum MHD_Result control_podgroups(struct MHD_Connection *c,
     return reply(c, 200, out);
 }
 
+/* The CRD deleted: its objects vanish (here without events, as if gone
+ * while nobody watched) and open watches of them end. */
+static enum MHD_Result control_podgroups_uninstall(struct MHD_Connection *c)
+{
+    size_t iter = 0;
+    void *v;
+
+    pthread_mutex_lock(&g.mu);
+    g.pg_crd = false;
+    while (strmap_next(&g.objs[K_PODGROUPS], &iter, NULL, NULL, &v)) {
+        struct fobj *f = v;
+
+        free(f->key);
+        free(f->json);
+        free(f);
+    }
+    strmap_fini(&g.objs[K_PODGROUPS]);
+    strmap_init(&g.objs[K_PODGROUPS]);
+    pthread_cond_broadcast(&g.cv);
+    pthread_mutex_unlock(&g.mu);
+    return reply(c, 200, "{}");
+}
+
 /* Is LIST/WATCH of kind served? PodGroups only once their CRD is in; a
  * request refused with 404 still counts in the stats. */
 static bool kind_served(int kind, bool watch)
@@ -1109,6 +1135,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
             return control_objects(c, K_PODS, body);
         if (!get && strcmp(url, "/_control/podgroups") == 0)
             return control_podgroups(c, body);
+        if (!get && strcmp(url, "/_control/podgroups/uninstall") == 0)
+            return control_podgroups_uninstall(c);
         if (!get && strcmp(url, "/_control/fault") == 0)
             return control_fault(c, body);
         if (!get && strcmp(url, "/_control/compact") == 0)

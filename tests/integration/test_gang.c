@@ -584,6 +584,15 @@ static void fake_podgroups(const char *body)
     buf_fini(&out);
 }
 
+static void fake_podgroups_uninstall(void)
+{
+    struct buf out;
+
+    buf_init(&out, BUF_UNLIMITED);
+    cr_assert_eq(fake_call("/_control/podgroups/uninstall", "", &out), 200);
+    buf_fini(&out);
+}
+
 static void fake_fault(const char *what)
 {
     char body[128];
@@ -738,5 +747,20 @@ Test(gang_kube, crd_absent_at_start_is_picked_up_when_installed,
     while (fake_stat2("watches", "podgroups") < 1 && mono_ms() < end)
         sleep_ms(20);
     cr_assert_geq(fake_stat2("watches", "podgroups"), 1);
+    cr_assert_eq(stop_server(), 0);
+}
+
+Test(gang_kube, a_removed_crd_takes_its_podgroups_with_it,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    start_kube();
+    gang_pods("pgk", 2, 5);
+    cr_assert(wait_min("ml/pgk", 2, 5000), "from the PodGroup");
+    cr_assert_eq(log_count("no PodGroup CRD"), 0);
+    /* the watch ends, the next one and the LIST answer 404 */
+    fake_podgroups_uninstall();
+    cr_assert(wait_min("ml/pgk", 5, 10000), "back to the annotation: %ld",
+              gang_min("ml/pgk"));
+    cr_assert_eq(log_count("no PodGroup CRD"), 1);
     cr_assert_eq(stop_server(), 0);
 }
