@@ -12,7 +12,7 @@
 #   make style      check formatting with clang-format
 
 CC       ?= cc
-PKGS     := libmicrohttpd libcjson libcurl yaml-0.1
+PKGS     := libmicrohttpd libcjson libcurl yaml-0.1 gnutls
 BUILD    ?= build
 SANFLAGS ?=
 CSTD     := -std=c11

@@ -3,8 +3,11 @@
 # and only those that are missing. Called by `make test`.
 set -eu
 
+# libgnutls28-dev: muster checks --tls-cert/--tls-key and callers' client
+# certificates with GnuTLS, the TLS library Debian's libmicrohttpd uses;
+# openssl: the TLS tests make their certificates with it.
 pkgs="gcc make pkg-config libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev \
-libcriterion-dev libyaml-dev"
+libcriterion-dev libyaml-dev libgnutls28-dev openssl"
 [ $# -gt 0 ] && pkgs="$pkgs $*"
 
 missing=""

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@ struct serve_opts {
     const char *listen, *policy, *snapshot, *kubeconfig, *api_server;
     const char *token_file, *port_file, *log_level, *max_body, *threads;
     const char *assume_ttl, *watch_timeout, *record, *record_max;
+    const char *tls_cert, *tls_key, *client_ca, *conn_timeout;
+    const char *request_timeout, *max_conns, *max_conns_per_ip, *max_header;
     const char *podgroup_retry;
     bool debug_endpoints;
     bool failed_nodes_compat;
@@ -38,7 +41,7 @@ static const char usage_text[] =
     "usage: muster serve --policy FILE [options]\n"
     "\n"
     "Answer kube-scheduler's extender callbacks (POST /filter, /prioritize,\n"
-    "/preempt, /bind) and GET /healthz, /readyz, /metrics, /debug/gangs.\n"
+    "/preempt, /bind) and GET /healthz, /readyz, /metrics.\n"
     "\n"
     "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8888;\n"
     "                         port 0 picks a free port, see --port-file)\n"
@@ -60,7 +63,7 @@ static const char usage_text[] =
     "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
     "  --max-body SIZE        largest request body (default 64Mi)\n"
     "  --threads N            HTTP worker threads (default: CPU cores)\n"
-    "  --debug-endpoints      also serve GET /debug/cache\n"
+    "  --debug-endpoints      also serve GET /debug/cache, /debug/gangs\n"
     "  --failed-nodes-compat  also list nodes that evicting pods cannot help\n"
     "                         in FailedNodes: kube-scheduler before v1.21\n"
     "                         reads no FailedAndUnresolvableNodes and would\n"
@@ -69,7 +72,24 @@ static const char usage_text[] =
     "                         response, time) to FILE as JSON lines, for\n"
     "                         `muster replay`\n"
     "  --record-max SIZE      rotate FILE to FILE.1 past SIZE (default "
-    "100Mi)\n";
+    "100Mi)\n"
+    "\n"
+    "HTTPS and limits (README \"Security\"):\n"
+    "  --tls-cert FILE        serve HTTPS with this PEM certificate (chain)\n"
+    "  --tls-key FILE         and this unencrypted PEM private key\n"
+    "  --client-ca FILE       only serve callers presenting a certificate\n"
+    "                         signed by this CA (GET /healthz and /readyz\n"
+    "                         stay open for kubelet probes)\n"
+    "  --conn-timeout SECONDS close a connection idle this long (default "
+    "300)\n"
+    "  --request-timeout SECONDS  a request must arrive whole within this\n"
+    "                         from its first byte, else its connection is\n"
+    "                         closed (default 30; 0: no limit)\n"
+    "  --max-connections N    open connections at most (default 4096)\n"
+    "  --max-connections-per-ip N  per client address (default 0: no cap;\n"
+    "                         kube-scheduler comes from one address)\n"
+    "  --max-header SIZE      request line and headers at most (default\n"
+    "                         256Ki; larger gets 431)\n";
 
 struct flag {
     const char *name;
@@ -87,6 +107,12 @@ static const struct flag flags[] = {
     F_STR("--max-body", max_body),   F_STR("--threads", threads),
     F_STR("--assume-ttl", assume_ttl), F_STR("--watch-timeout", watch_timeout),
     F_STR("--record", record),       F_STR("--record-max", record_max),
+    F_STR("--tls-cert", tls_cert),   F_STR("--tls-key", tls_key),
+    F_STR("--client-ca", client_ca), F_STR("--conn-timeout", conn_timeout),
+    F_STR("--request-timeout", request_timeout),
+    F_STR("--max-connections", max_conns),
+    F_STR("--max-connections-per-ip", max_conns_per_ip),
+    F_STR("--max-header", max_header),
     F_STR("--podgroup-retry", podgroup_retry),
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
     {"--failed-nodes-compat", offsetof(struct serve_opts, failed_nodes_compat),
@@ -224,6 +250,56 @@ static int check_kube_opts(struct serve_opts *o)
     return 0;
 }
 
+/* A whole number lo..hi for flag (NULL val: dflt). */
+static int flag_uint(const char *flag, const char *val, unsigned long lo,
+                     unsigned long hi, unsigned dflt, unsigned *out)
+{
+    unsigned long v;
+
+    *out = dflt;
+    if (!val)
+        return 0;
+    if (!parse_uint(val, hi, &v) || v < lo) {
+        fprintf(stderr, "muster serve: %s '%s': expected %lu..%lu\n"
+                "(muster serve --help for usage)\n", flag, val, lo, hi);
+        return 2;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* --conn-timeout, --request-timeout, --max-connections(-per-ip),
+ * --max-header and the TLS flags that must go together. */
+static int check_limits(const struct serve_opts *o, struct http_opts *h)
+{
+    int64_t hdr;
+
+    if (flag_uint("--conn-timeout", o->conn_timeout, 1, 86400,
+                  HTTP_CONN_TIMEOUT_S, &h->conn_timeout_s) ||
+        flag_uint("--request-timeout", o->request_timeout, 0, 3600,
+                  HTTP_REQUEST_TIMEOUT_S, &h->request_timeout_s) ||
+        flag_uint("--max-connections", o->max_conns, 1, 1000000,
+                  HTTP_DEFAULT_MAX_CONNS, &h->max_conns) ||
+        flag_uint("--max-connections-per-ip", o->max_conns_per_ip, 0,
+                  1000000, 0, &h->max_conns_per_ip))
+        return 2;
+    h->max_header = HTTP_DEFAULT_MAX_HEADER;
+    if (o->max_header) {
+        if (quantity_parse(o->max_header, strlen(o->max_header), 0, &hdr) ||
+            hdr < 8192 || hdr > (64 << 20))
+            return usage_error("--max-header '%s': expected a size from 8Ki "
+                               "to 64Mi (e.g. 256Ki)", o->max_header);
+        h->max_header = (size_t)hdr;
+    }
+    if (!o->tls_cert != !o->tls_key)
+        return usage_error("%s", "--tls-cert and --tls-key go together");
+    if (o->client_ca && !o->tls_cert)
+        return usage_error("%s", "--client-ca needs --tls-cert and "
+                                 "--tls-key (client certificates are a TLS "
+                                 "feature)");
+    return 0;
+}
+
 static int check_opts(struct serve_opts *o, struct http_opts *h)
 {
     unsigned long threads;
@@ -267,7 +343,46 @@ static int check_opts(struct serve_opts *o, struct http_opts *h)
                            "4Ki (e.g. 100Mi)", o->record_max);
     if (o->record_max && !o->record)
         return usage_error("%s", "--record-max goes with --record");
+    if (check_limits(o, h))
+        return 2;
     return parse_listen(o->listen ? o->listen : "127.0.0.1:8888", h);
+}
+
+/* Thousands of connections need as many descriptors: raise the soft
+ * NOFILE limit to the hard one, and refuse a --max-connections it cannot
+ * hold (a margin for the API server, files and libmicrohttpd's own). RET 0
+ * or 2 (printed). */
+static int raise_nofile(const struct serve_opts *o, struct http_opts *h)
+{
+    struct rlimit rl;
+    rlim_t before, want;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    before = rl.rlim_cur;
+    want = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20 : rl.rlim_max;
+    if (want > rl.rlim_cur) {
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    log_info("open file limit", "nofile_before=%llu nofile=%llu "
+             "max_connections=%u", (unsigned long long)before,
+             (unsigned long long)rl.rlim_cur, h->max_conns);
+    if ((rlim_t)h->max_conns + 128 <= rl.rlim_cur)
+        return 0;
+    if (o->max_conns) {
+        fprintf(stderr, "muster serve: --max-connections %u: only %llu open "
+                "files allowed (ulimit -n), so at most %llu\n", h->max_conns,
+                (unsigned long long)rl.rlim_cur,
+                rl.rlim_cur > 256 ? (unsigned long long)rl.rlim_cur - 128
+                                  : 1ull);
+        return 2;
+    }
+    h->max_conns = rl.rlim_cur > 256 ? (unsigned)(rl.rlim_cur - 128) : 128;
+    log_warn("few open files allowed: fewer connections",
+             "max_connections=%u", h->max_conns);
+    return 0;
 }
 
 /* The running service: everything cmd_serve must free. */
@@ -416,9 +531,36 @@ static int serve_run(const struct serve_opts *o, struct http_opts *h,
     log_info("listening", "port=%u policy=%s cluster=\"%s\" threads=%u "
              "max_body=%zu", (unsigned)sv->http.port, o->policy, sv->source,
              h->threads, h->max_body);
+    log_info("http limits", "https=%s client_ca=%s conn_timeout_s=%u "
+             "request_timeout_s=%u max_connections=%u "
+             "max_connections_per_ip=%u max_header=%zu",
+             h->tls.cert ? "on" : "off", o->client_ca ? o->client_ca : "-",
+             h->conn_timeout_s, h->request_timeout_s, h->max_conns,
+             h->max_conns_per_ip, h->max_header);
     while (sigwait(sigs, &sig) != 0)
         ;
     log_info("shutting down", "signal=%d", sig);
+    return 0;
+}
+
+/* --tls-cert/--tls-key/--client-ca: read and checked before anything
+ * starts. RET 0 or 2 (printed: names the flag and the file). */
+static int load_tls(const struct serve_opts *o, struct http_opts *h)
+{
+    char err[512];
+
+    if (!o->tls_cert)
+        return 0;
+    if (!http_tls_supported()) {
+        fprintf(stderr, "muster serve: --tls-cert: this libmicrohttpd is "
+                "built without TLS (Debian's libmicrohttpd12 has it)\n");
+        return 2;
+    }
+    if (http_tls_load(&h->tls, o->tls_cert, o->tls_key, o->client_ca, err,
+                      sizeof(err))) {
+        fprintf(stderr, "muster serve: %s\n", err);
+        return 2;
+    }
     return 0;
 }
 
@@ -436,6 +578,12 @@ int cmd_serve(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     if ((rc = check_opts(&o, &h)))
         return rc;
+    if ((rc = load_tls(&o, &h)))
+        return rc;
+    if ((rc = raise_nofile(&o, &h))) {
+        http_tls_fini(&h.tls);
+        return rc;
+    }
     memset(&sv, 0, sizeof(sv));
     metrics_init(&sv.metrics);
     sigemptyset(&sigs);
@@ -445,5 +593,6 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     rc = serve_run(&o, &h, &sv, &sigs);
     serve_fini(&sv);
+    http_tls_fini(&h.tls);
     return rc;
 }

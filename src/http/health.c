@@ -35,7 +35,31 @@ int http_metrics(struct http_server *srv, struct http_reply *rep)
                         ext_service_ready(srv->ext), rep->body);
     if (!rc && srv->ext->gang_svc)
         rc = gang_svc_metrics(srv->ext->gang_svc, rep->body);
+    if (!rc)
+        rc = http_conn_metrics(srv, rep->body);
     return rc;
+}
+
+/* The connection guard's and --client-ca's counts (README "Security"). */
+int http_conn_metrics(struct http_server *srv, struct buf *out)
+{
+    return buf_printf(
+        out,
+        "# HELP muster_http_connections Open HTTP connections.\n"
+        "# TYPE muster_http_connections gauge\n"
+        "muster_http_connections %zu\n"
+        "# HELP muster_http_request_timeouts_total Connections closed "
+        "because a request did not arrive within --request-timeout.\n"
+        "# TYPE muster_http_request_timeouts_total counter\n"
+        "muster_http_request_timeouts_total %llu\n"
+        "# HELP muster_http_client_cert_refusals_total Callers refused "
+        "for lack of a client certificate signed by --client-ca.\n"
+        "# TYPE muster_http_client_cert_refusals_total counter\n"
+        "muster_http_client_cert_refusals_total %llu\n",
+        http_guard_open_count(&srv->guard),
+        (unsigned long long)http_guard_cut_count(&srv->guard),
+        (unsigned long long)__atomic_load_n(&srv->client_refused,
+                                            __ATOMIC_RELAXED));
 }
 
 int http_debug_cache(struct http_server *srv, struct http_reply *rep)

@@ -7,7 +7,9 @@
 
 #include "common.h"
 #include "http/extender.h"
+#include "http/guard.h"
 #include "http/metrics.h"
+#include "http/tls.h"
 #include "util/buf.h"
 
 #include <netinet/in.h>
@@ -17,14 +19,29 @@
 /* Longer than Go's idle keep-alive (90 s): closing a connection the client
  * is about to reuse fails that callback. */
 #define HTTP_CONN_TIMEOUT_S 300
+/* --request-timeout: a request must arrive whole within this (slowloris);
+ * kube-scheduler sends even a 5,000-node NodeList in well under a second. */
+#define HTTP_REQUEST_TIMEOUT_S 30
+/* --max-connections: above Go's idle pool for one kube-scheduler (and MHD's
+ * own default of FD_SETSIZE - 4), below the NOFILE limit muster raises. */
+#define HTTP_DEFAULT_MAX_CONNS 4096
+/* --max-header: libmicrohttpd's per-connection memory (request line and
+ * headers must fit; the body is read through it in pieces). */
+#define HTTP_DEFAULT_MAX_HEADER (256u << 10)
 
 struct http_opts {
     struct sockaddr_storage addr;
     socklen_t addrlen;
     size_t max_body;             /* bytes; larger bodies get 413 */
     unsigned threads;            /* MHD thread pool size */
-    bool debug_endpoints;        /* GET /debug/cache */
+    bool debug_endpoints;        /* GET /debug/cache, /debug/gangs */
     struct recorder *record;     /* --record, borrowed; NULL: off */
+    struct http_tls tls;         /* --tls-*, borrowed; cert NULL: HTTP */
+    unsigned conn_timeout_s;     /* --conn-timeout (inactivity) */
+    unsigned request_timeout_s;  /* --request-timeout; 0: none */
+    unsigned max_conns;          /* --max-connections */
+    unsigned max_conns_per_ip;   /* --max-connections-per-ip; 0: no cap */
+    size_t max_header;           /* --max-header */
 };
 
 struct http_server {
@@ -33,6 +50,8 @@ struct http_server {
     struct metrics *metrics;     /* borrowed */
     struct MHD_Daemon *daemon;
     uint16_t port;               /* the port actually bound */
+    struct http_guard guard;     /* open connections, --request-timeout */
+    uint64_t client_refused;     /* --client-ca refusals (atomic) */
 };
 
 /* What a handler answers. The body buffer is the caller's. */
@@ -65,6 +84,9 @@ const struct http_route *http_route_find(const struct http_server *srv,
 int http_healthz(struct http_server *srv, struct http_reply *rep);
 int http_readyz(struct http_server *srv, struct http_reply *rep);
 int http_metrics(struct http_server *srv, struct http_reply *rep);
+/* The muster_http_* lines of /metrics: open connections, request-timeout
+ * cuts, client certificate refusals. */
+int http_conn_metrics(struct http_server *srv, struct buf *out);
 int http_debug_cache(struct http_server *srv, struct http_reply *rep);
 /* GET /debug/gangs: every gang's state, members, plan and why it waits. */
 int http_debug_gangs(struct http_server *srv, struct http_reply *rep);

@@ -11,7 +11,7 @@ static const struct http_route routes[] = {
     {"GET", "/readyz", EXT_NVERBS, http_readyz, false},
     {"GET", "/metrics", EXT_NVERBS, http_metrics, false},
     {"GET", "/debug/cache", EXT_NVERBS, http_debug_cache, true},
-    {"GET", "/debug/gangs", EXT_NVERBS, http_debug_gangs, false},
+    {"GET", "/debug/gangs", EXT_NVERBS, http_debug_gangs, true},
 };
 
 /* Exact match, or for an extender verb: path ends with "/<verb>". */

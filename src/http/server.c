@@ -1,6 +1,7 @@
 /* server.c - libmicrohttpd setup and the per-request life cycle: route,
  * read the body into a capped buffer (413 past --max-body, checked against
- * Content-Length up front too), answer, time, count and log. */
+ * Content-Length up front too), answer, time, count and log; HTTPS, the
+ * client-certificate check and the connection limits. */
 #include "common.h"
 #include "http/http.h"
 #include "http/record.h"
@@ -26,6 +27,7 @@ struct http_req {
      * orders "suspend" against "answer", which may race. */
     struct http_server *srv;
     struct MHD_Connection *conn;
+    struct http_conn *hc;        /* the connection's guard record */
     pthread_mutex_t mu;
     bool held, suspended, answered;
     int held_status;
@@ -97,6 +99,36 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, int status,
     ext_put_text(&b, msg, strlen(msg));   /* no '%', as for the verbs */
     buf_addc(&b, '}');
     return send_reply(conn, status, "application/json", allow, &b);
+}
+
+/* An error after which the connection closes: a caller without a valid
+ * certificate (403) or with too large a body (413) gets nothing more on
+ * it. */
+static enum MHD_Result send_closing(struct MHD_Connection *conn, int status,
+                                    const char *msg)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    struct buf b;
+    size_t len = 0;
+    char *data;
+
+    buf_init(&b, BUF_UNLIMITED);
+    buf_adds(&b, "{\"Error\":");
+    ext_put_text(&b, msg, strlen(msg));
+    buf_addc(&b, '}');
+    data = buf_steal(&b, &len);
+    resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    ret = MHD_queue_response(conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
 
 /* The answer as one quoted log value: '"' becomes '\'', capped. */
@@ -242,7 +274,7 @@ static enum MHD_Result answer(struct http_server *srv,
     if (req->too_big) {
         snprintf(msg, sizeof(msg), "request body larger than %zu bytes "
                  "(--max-body)", srv->opts.max_body);
-        return send_error(conn, 413, NULL, msg);
+        return send_closing(conn, 413, msg);
     }
     if (req->route->verb != EXT_NVERBS)
         return answer_verb(srv, conn, req);
@@ -256,6 +288,50 @@ static enum MHD_Result answer(struct http_server *srv,
     return send_reply(conn, rep.status, rep.ctype, NULL, &body);
 }
 
+/* The guard record of the request's connection (its socket context). */
+static struct http_conn *conn_record(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+/* GET /healthz and /readyz stay open with --client-ca: kubelet's HTTPS
+ * probes present no client certificate, and they reveal nothing. */
+static bool probe_path(const char *method, const char *url)
+{
+    return (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+           (!strcmp(url, "/healthz") || !strcmp(url, "/readyz"));
+}
+
+/* --client-ca: does the caller present a certificate signed by it? Checked
+ * once per connection: the handshake, and so the certificate, is done. */
+static bool client_allowed(struct http_server *srv,
+                           struct MHD_Connection *conn, struct http_conn *hc,
+                           char *msg, size_t len)
+{
+    const union MHD_ConnectionInfo *ci;
+    char why[200];
+
+    if (hc && hc->client_ok > 0)
+        return true;
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (!http_tls_check_client(ci ? ci->tls_session : NULL, why,
+                               sizeof(why))) {
+        if (hc)
+            hc->client_ok = 1;
+        return true;
+    }
+    if (hc)
+        hc->client_ok = -1;
+    __atomic_add_fetch(&srv->client_refused, 1, __ATOMIC_RELAXED);
+    log_warn("client certificate refused", "peer=%s reason=\"%s\"",
+             hc ? hc->peer_str : "-", why);
+    snprintf(msg, len, "client certificate refused (--client-ca): %s", why);
+    return false;
+}
+
 /* First call: route and check Content-Length. */
 static enum MHD_Result begin(struct http_server *srv,
                              struct MHD_Connection *conn, const char *method,
@@ -263,16 +339,21 @@ static enum MHD_Result begin(struct http_server *srv,
 {
     struct http_req *req = xcalloc(1, sizeof(*req));
     uint64_t clen;
-    char msg[160];
+    char msg[300];
 
     req->start_ns = now_ns();
     req->srv = srv;
     req->conn = conn;
+    req->hc = conn_record(conn);
+    http_guard_begin(&srv->guard, req->hc);
     pthread_mutex_init(&req->mu, NULL);
     buf_init(&req->held_out, BUF_UNLIMITED);
     req->route = http_route_find(srv, method, url, &req->status, &req->allow);
     buf_init(&req->body, srv->opts.max_body);
     *con_cls = req;
+    if (srv->opts.tls.client_ca && !probe_path(method, url) &&
+        !client_allowed(srv, conn, req->hc, msg, sizeof(msg)))
+        return send_closing(conn, 403, msg);
     if (!req->route || req->route->verb == EXT_NVERBS ||
         !content_length(conn, &clen))
         return MHD_YES;
@@ -280,7 +361,7 @@ static enum MHD_Result begin(struct http_server *srv,
         snprintf(msg, sizeof(msg), "request body of %llu bytes is larger "
                  "than %zu bytes (--max-body)",
                  (unsigned long long)clen, srv->opts.max_body);
-        return send_error(conn, 413, NULL, msg);
+        return send_closing(conn, 413, msg);
     }
     if (clen)
         buf_reserve(&req->body, (size_t)clen);
@@ -309,6 +390,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    http_guard_received(&srv->guard, req->hc);
     return answer(srv, conn, req, method, url);
 }
 
@@ -316,12 +398,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
                          void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     struct http_req *req = *con_cls;
+    struct http_server *srv = cls;
 
-    MU_UNUSED(cls);
     MU_UNUSED(conn);
     MU_UNUSED(toe);
     if (!req)
         return;
+    http_guard_done(&srv->guard, req->hc);
     buf_fini(&req->body);
     buf_fini(&req->held_out);
     pthread_mutex_destroy(&req->mu);
@@ -342,6 +425,62 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     log_warn("libmicrohttpd", "detail=\"%s\"", msg);
 }
 
+/* Connections come and go: keep the guard's record as the socket
+ * context. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_server *srv = cls;
+    const union MHD_ConnectionInfo *fd, *addr;
+
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http_guard_close(&srv->guard, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (fd)
+        *socket_context = http_guard_open(&srv->guard, fd->connect_fd,
+                                          addr ? addr->client_addr : NULL);
+}
+
+/* TLS 1.2 and 1.3 only, as kube-scheduler's Go client negotiates. */
+#define HTTP_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+/* The daemon's options, in an array since TLS adds some. */
+static void daemon_options(struct http_server *srv, struct MHD_OptionItem *o)
+{
+    const struct http_opts *h = &srv->opts;
+    size_t n = 0;
+
+#define OPT(opt, val, ptr) o[n++] = (struct MHD_OptionItem){opt, val, ptr}
+    OPT(MHD_OPTION_SOCK_ADDR, 0, (void *)&srv->opts.addr);
+    OPT(MHD_OPTION_THREAD_POOL_SIZE, MU_MAX(1u, h->threads), NULL);
+    OPT(MHD_OPTION_CONNECTION_TIMEOUT,
+        h->conn_timeout_s ? h->conn_timeout_s : HTTP_CONN_TIMEOUT_S, NULL);
+    OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (intptr_t)(h->max_header ? h->max_header : HTTP_DEFAULT_MAX_HEADER),
+        NULL);
+    OPT(MHD_OPTION_CONNECTION_LIMIT,
+        h->max_conns ? h->max_conns : HTTP_DEFAULT_MAX_CONNS, NULL);
+    OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, h->max_conns_per_ip, NULL);
+    OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv);
+    OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv);
+    if (h->tls.cert) {
+        OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, h->tls.cert);
+        OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, h->tls.key);
+        OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTP_TLS_PRIORITIES);
+    }
+    /* makes the server ask for a client certificate; whether one was
+     * given and is valid, client_allowed checks */
+    if (h->tls.cert && h->tls.client_ca)
+        OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, h->tls.client_ca);
+    OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+}
+
 int http_server_start(struct http_server *srv, const struct http_opts *opts,
                       struct ext_service *ext, struct metrics *m, char *err,
                       size_t errlen)
@@ -349,6 +488,7 @@ int http_server_start(struct http_server *srv, const struct http_opts *opts,
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     const union MHD_DaemonInfo *info;
+    struct MHD_OptionItem o[16];
 
     memset(srv, 0, sizeof(*srv));
     srv->opts = *opts;
@@ -357,18 +497,23 @@ int http_server_start(struct http_server *srv, const struct http_opts *opts,
     srv->metrics = m;
     if (opts->addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (opts->tls.cert)
+        flags |= MHD_USE_TLS;
+    if (http_guard_start(&srv->guard, opts->request_timeout_s)) {
+        snprintf(err, errlen, "cannot start the connection guard thread");
+        return MU_EIO;
+    }
+    daemon_options(srv, o);
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         /* the logger must come first to catch every message */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_SOCK_ADDR,
-        (const struct sockaddr *)&srv->opts.addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)MU_MAX(1u, opts->threads), MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)HTTP_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_ARRAY, o,
         MHD_OPTION_END);
     if (!srv->daemon) {
+        http_guard_stop(&srv->guard);
         snprintf(err, errlen, "cannot listen (address in use, or not "
-                              "allowed)");
+                              "allowed%s)", opts->tls.cert ? ", or TLS setup "
+                              "failed: see the libmicrohttpd log line" : "");
         return MU_EIO;
     }
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -378,7 +523,9 @@ int http_server_start(struct http_server *srv, const struct http_opts *opts,
 
 void http_server_stop(struct http_server *srv)
 {
-    if (srv->daemon)
+    if (srv->daemon) {
         MHD_stop_daemon(srv->daemon);
+        http_guard_stop(&srv->guard);
+    }
     srv->daemon = NULL;
 }

@@ -84,7 +84,8 @@ static void start_server(void)
         }
         execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--port-file",
               portfile, "--policy", "policies/gang-topology.json",
-              "--snapshot", "tests/data/gang/cluster.json", (char *)NULL);
+              "--snapshot", "tests/data/gang/cluster.json",
+              "--debug-endpoints", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 200 && access(portfile, R_OK) != 0; i++)
@@ -411,7 +412,7 @@ static void start_kube_crd(bool crd)
     char *margv[] = {(char *)bin, "serve", "--listen", "127.0.0.1:0",
                      "--port-file", mpf, "--policy",
                      "policies/gang-topology.json", "--api-server", url,
-                     "--podgroup-retry", "1", NULL};
+                     "--debug-endpoints", "--podgroup-retry", "1", NULL};
     struct buf out;
 
     cr_assert(bin, "MUSTER_BIN is not set (run through make test)");

@@ -61,3 +61,14 @@ Test(routes, debug_cache_only_with_debug_endpoints)
     cr_assert_eq(st, 404);
     cr_assert_not_null(find(true, "GET", "/debug/cache", &st, &allow));
 }
+
+/* every /debug/ route, not only the cache: they show pods and gangs */
+Test(routes, debug_gangs_only_with_debug_endpoints)
+{
+    const char *allow;
+    int st;
+
+    cr_assert_null(find(false, "GET", "/debug/gangs", &st, &allow));
+    cr_assert_eq(st, 404);
+    cr_assert_not_null(find(true, "GET", "/debug/gangs", &st, &allow));
+}
