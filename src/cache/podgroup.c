@@ -187,3 +187,15 @@ void cluster_podgroups_clear(struct cluster *c)
     strmap_fini(&c->podgroups);
     strmap_init(&c->podgroups);
 }
+
+void cluster_swap_podgroups(struct cluster *c, struct cluster *fresh)
+{
+    struct strmap tmp;
+
+    MU_ASSERT(c->magic == CLUSTER_MAGIC && fresh->magic == CLUSTER_MAGIC);
+    MU_ASSERT(c != fresh);
+    tmp = c->podgroups;
+    c->podgroups = fresh->podgroups;
+    fresh->podgroups = tmp;
+    c->generation++;
+}

@@ -43,5 +43,9 @@ const struct podgroup *cluster_podgroup_get(const struct cluster *c,
                                             const char *key, size_t len);
 /* Free every PodGroup (cluster_free, relists). */
 void cluster_podgroups_clear(struct cluster *c);
+/* A relist of PodGroups (src/kube): the caller holds c's write lock; fresh
+ * (private) holds the new PodGroups and afterwards c's old ones, to be
+ * freed with cluster_free after unlocking. Bumps c's generation. */
+void cluster_swap_podgroups(struct cluster *c, struct cluster *fresh);
 
 #endif

@@ -28,6 +28,7 @@ struct serve_opts {
     const char *assume_ttl, *watch_timeout, *record, *record_max;
     const char *tls_cert, *tls_key, *client_ca, *conn_timeout;
     const char *request_timeout, *max_conns, *max_conns_per_ip, *max_header;
+    const char *podgroup_retry;
     bool debug_endpoints;
     bool failed_nodes_compat;
     int64_t record_max_bytes;
@@ -38,6 +39,7 @@ struct serve_opts {
     bool leader_elect;
     const char *le_name, *le_ns, *le_lease, *le_renew, *le_retry;
     int64_t le_lease_ms, le_renew_ms, le_retry_ms;
+    long podgroup_retry_s;
 };
 
 static const char usage_text[] =
@@ -60,6 +62,8 @@ static const char usage_text[] =
     "                         the watch confirms it (default 30)\n"
     "  --watch-timeout SECONDS  timeoutSeconds of each watch request\n"
     "                         (default: random in 300..599, as client-go)\n"
+    "  --podgroup-retry SECONDS  while the PodGroup CRD is not installed,\n"
+    "                         look for it this often (default 60)\n"
     "  --port-file FILE       write the port actually bound to FILE\n"
     "  --log-level LEVEL      debug|info|warn|error|off (default info)\n"
     "  --max-body SIZE        largest request body (default 64Mi)\n"
@@ -130,6 +134,7 @@ static const struct flag flags[] = {
     F_STR("--max-connections", max_conns),
     F_STR("--max-connections-per-ip", max_conns_per_ip),
     F_STR("--max-header", max_header),
+    F_STR("--podgroup-retry", podgroup_retry),
     {"--debug-endpoints", offsetof(struct serve_opts, debug_endpoints), true},
     {"--failed-nodes-compat", offsetof(struct serve_opts, failed_nodes_compat),
      true},
@@ -245,7 +250,7 @@ static int parse_listen(const char *spec, struct http_opts *h)
     return 0;
 }
 
-/* --assume-ttl and --watch-timeout: whole seconds, 1..3600. */
+/* --assume-ttl, --watch-timeout, --podgroup-retry: seconds, 1..3600. */
 static int check_kube_opts(struct serve_opts *o)
 {
     unsigned long v;
@@ -262,6 +267,12 @@ static int check_kube_opts(struct serve_opts *o)
             return usage_error("--watch-timeout '%s': expected 1..3600 "
                                "seconds", o->watch_timeout);
         o->watch_timeout_s = (long)v;
+    }
+    if (o->podgroup_retry) {
+        if (!parse_uint(o->podgroup_retry, 3600, &v) || v == 0)
+            return usage_error("--podgroup-retry '%s': expected 1..3600 "
+                               "seconds", o->podgroup_retry);
+        o->podgroup_retry_s = (long)v;
     }
     return 0;
 }
@@ -465,7 +476,8 @@ static int open_cluster(const struct serve_opts *o, struct serve *sv)
     struct kube_opts ko = {.connect_timeout_ms = 5000,
                            .request_timeout_ms = 10000,
                            .assume_ttl_ms = o->assume_ttl_ms,
-                           .watch_timeout_s = o->watch_timeout_s};
+                           .watch_timeout_s = o->watch_timeout_s,
+                           .podgroup_retry_s = o->podgroup_retry_s};
     char err[512];
     int rc;
 

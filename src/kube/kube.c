@@ -1,6 +1,6 @@
 /* kube.c - kube_start/kube_ready/kube_stop: resolve the connection (the
  * first of --api-server, --kubeconfig/$KUBECONFIG, in-cluster) and run the
- * nodes and pods watchers. */
+ * nodes, pods and PodGroups watchers. */
 #include "common.h"
 #include "kube/kube_priv.h"
 #include "util/log.h"
@@ -83,6 +83,9 @@ static struct kube *kube_alloc(const struct kube_opts *o, struct cluster *c)
     k->c = c;
     k->assume_ttl_ms = o->assume_ttl_ms > 0 ? o->assume_ttl_ms : 30000;
     k->watch_timeout_s = o->watch_timeout_s;
+    k->podgroup_retry_ms = o->podgroup_retry_s > 0
+                               ? (int64_t)o->podgroup_retry_s * 1000
+                               : KUBE_PODGROUP_ABSENT_MS;
     k->seed = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)k;
     atomic_init(&k->stop, false);
     pthread_mutex_init(&k->mu, NULL);
@@ -90,7 +93,7 @@ static struct kube *kube_alloc(const struct kube_opts *o, struct cluster *c)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&k->cv, &ca);
     pthread_condattr_destroy(&ca);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < KRES_N; i++) {
         k->w[i].k = k;
         k->w[i].res = (enum kres)i;
         atomic_init(&k->w[i].listed, false);
@@ -123,18 +126,15 @@ int kube_start(const struct kube_opts *opts, struct cluster *c,
         free(k);
         return rc;
     }
-    for (int i = 0; i < 2; i++) {
+    /* PodGroups too, though not needed for readiness (kube_ready) */
+    for (int i = 0; i < KRES_N; i++) {
         if (pthread_create(&k->w[i].thread, NULL, kwatch_main, &k->w[i])) {
-            snprintf(err, errlen, "cannot start the %s watcher thread",
-                     i ? "pods" : "nodes");
+            snprintf(err, errlen, "cannot start watcher thread %d", i);
             kube_stop(k);
             return MU_EIO;
         }
         k->w[i].started = true;
     }
-    /* gang settings; not needed for readiness (the CRD may not exist) */
-    if (pthread_create(&k->pg_thread, NULL, kpodgroups_main, k) == 0)
-        k->pg_started = true;
     *out = k;
     return MU_OK;
 }
@@ -153,12 +153,10 @@ void kube_stop(struct kube *k)
     atomic_store(&k->stop, true);
     pthread_cond_broadcast(&k->cv);
     pthread_mutex_unlock(&k->mu);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < KRES_N; i++) {
         if (k->w[i].started)
             pthread_join(k->w[i].thread, NULL);
     }
-    if (k->pg_started)
-        pthread_join(k->pg_thread, NULL);
     kclient_fini(&k->client);
     pthread_mutex_destroy(&k->mu);
     pthread_cond_destroy(&k->cv);

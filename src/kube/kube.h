@@ -1,6 +1,6 @@
 /* kube.h - muster's connection to kube-apiserver: authentication, a
- * list+watch of nodes and pods that keeps a struct cluster true, and the
- * Binding POST. The service (src/http) uses only this header.
+ * list+watch of nodes, pods and PodGroups that keeps a struct cluster true,
+ * and the Binding POST. The service (src/http) uses only this header.
  *
  * Threads: kube_start spawns one watcher thread per resource; they are the
  * only writers of the cluster while it runs (besides assumed pods, which the
@@ -23,6 +23,8 @@ struct kube_opts {
                                    random in [300, 600) as client-go does.
                                    A watch silent for longer than this plus
                                    half of it counts as stalled. */
+    long podgroup_retry_s;      /* while the PodGroup CRD is absent (LIST
+                                   404), LIST again this often; 0: 60 */
 };
 
 struct kube;
@@ -35,7 +37,8 @@ bool kube_in_cluster_env(void);
  * RET MU_OK with *out set, or an error with err naming the file/field/URL. */
 int kube_start(const struct kube_opts *opts, struct cluster *c,
                struct kube **out, char *err, size_t errlen);
-/* True once both initial lists are in the cluster. */
+/* True once the initial node and pod lists are in the cluster (PodGroups
+ * never gate readiness: their CRD may not be installed). */
 bool kube_ready(const struct kube *k);
 /* POST a v1 Binding for the pod to node. RET MU_OK on 201 (or 409 "already
  * assigned" to that same node); otherwise an error with the API server's
@@ -49,12 +52,14 @@ int kube_bind(struct kube *k, const char *ns, const char *name,
 int kube_patch_pod_annotation(struct kube *k, const char *ns,
                               const char *name, const char *key,
                               const char *value, char *err, size_t errlen);
-/* PodGroups (scheduling.x-k8s.io/v1alpha1) are polled into the cluster
- * every KUBE_PODGROUP_POLL_MS while the CRD exists (every
- * KUBE_PODGROUP_ABSENT_MS while it does not); see podgroups.c. One LIST
- * page body of PodGroups, parsed: OUT the objects (caller frees each and
- * the array), the continue token. RET MU_OK or MU_EINVAL with err. */
-#define KUBE_PODGROUP_POLL_MS 5000
+/* PodGroups (scheduling.x-k8s.io/v1alpha1) are listed and watched into
+ * the cluster like pods while the CRD exists; while it does not (LIST
+ * 404) the LIST is retried every podgroup_retry_s, default
+ * KUBE_PODGROUP_ABSENT_MS; see podgroups.c. The watcher skips (and logs)
+ * an item that does not decode; kube_podgroups_parse is the strict parse
+ * of one LIST page body: OUT the objects (caller frees each and the
+ * array), the continue token. RET MU_OK, or MU_EINVAL with err naming the
+ * first bad item's field (nothing returned). */
 #define KUBE_PODGROUP_ABSENT_MS 60000
 struct podgroup;
 int kube_podgroups_parse(const char *body, size_t len, struct podgroup ***out,

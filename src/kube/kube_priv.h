@@ -1,5 +1,5 @@
-/* kube_priv.h - the struct kube shared by kube.c, watch.c and bind.c.
- * Private to src/kube. */
+/* kube_priv.h - the struct kube shared by kube.c, watch.c, podgroups.c and
+ * bind.c. Private to src/kube. */
 #ifndef MUSTER_KUBE_KUBE_PRIV_H
 #define MUSTER_KUBE_KUBE_PRIV_H
 
@@ -22,6 +22,7 @@ struct kwatch {
     int64_t next_expiry_ms;      /* pods: next assumed-pod sweep */
     uint64_t events;             /* applied this watch */
     int64_t retry_after_ms;      /* the server asked to wait this long */
+    bool absent;                 /* PodGroups: the CRD is not installed */
 };
 
 struct kube {
@@ -33,9 +34,8 @@ struct kube {
     pthread_mutex_t mu;          /* for the sleeps below */
     pthread_cond_t cv;
     uint32_t seed;               /* jitter; under mu */
-    struct kwatch w[2];          /* KRES_NODES, KRES_PODS */
-    pthread_t pg_thread;         /* PodGroup poller (podgroups.c) */
-    bool pg_started;
+    struct kwatch w[KRES_N];     /* KRES_NODES, KRES_PODS, KRES_PODGROUPS */
+    int64_t podgroup_retry_ms;   /* LIST again while the CRD is absent */
 };
 
 /* Stream callback codes: positive, so they never mix with MU_E*. */
@@ -43,8 +43,11 @@ enum { KW_STOP = 1, KW_RELIST = 2 };
 
 /* The watcher thread's body (watch.c). */
 void *kwatch_main(void *arg);
-/* The PodGroup poller's body (podgroups.c). */
-void *kpodgroups_main(void *arg);
+/* PodGroups (podgroups.c): the LIST answered 404, the CRD is absent; log
+ * once, empty the table, wait podgroup_retry_ms. RET true when stopping. */
+bool kube_podgroups_absent(struct kwatch *w);
+/* A LIST of count PodGroups succeeded (logs the CRD's arrival). */
+void kube_podgroups_found(struct kwatch *w, size_t count);
 /* Sleep up to ms, waking early on stop. RET true when stopping. */
 bool kube_sleep(struct kube *k, int64_t ms);
 

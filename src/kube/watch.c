@@ -1,16 +1,20 @@
-/* watch.c - one thread per resource: paginated LIST into a fresh set that
- * replaces the cached one, then WATCH from its resourceVersion, resuming
- * after drops with capped, jittered backoff and relisting on 410/ERROR.
- * The pods thread also expires assumed pods about once a second. */
+/* watch.c - one thread per resource (nodes, pods, PodGroups): paginated
+ * LIST into a fresh set that replaces the cached one, then WATCH from its
+ * resourceVersion, resuming after drops with capped, jittered backoff and
+ * relisting on 410/ERROR. The pods thread also expires assumed pods about
+ * once a second; the PodGroups thread waits out an absent CRD (LIST 404,
+ * podgroups.c). */
 #include "common.h"
 #include "kube/kube_priv.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-static const char *const res_path[] = {[KRES_NODES] = "/api/v1/nodes",
-                                       [KRES_PODS] = "/api/v1/pods"};
+static const char *const res_path[] = {
+    [KRES_NODES] = "/api/v1/nodes", [KRES_PODS] = "/api/v1/pods",
+    [KRES_PODGROUPS] = "/apis/scheduling.x-k8s.io/v1alpha1/podgroups"};
 static const char *const res_name_pl[] = {[KRES_NODES] = "nodes",
-                                          [KRES_PODS] = "pods"};
+                                          [KRES_PODS] = "pods",
+                                          [KRES_PODGROUPS] = "podgroups"};
 /* What kube-scheduler's pod informer asks for: finished pods hold nothing
  * and arrive as DELETED when they finish. */
 #define POD_SELECTOR                                                           \
@@ -75,21 +79,24 @@ static int on_data(void *arg, const char *p, size_t n)
     return kstream_feed(&w->split, p, n);
 }
 
-/* Mark this resource listed; the cluster is synced once both are. */
+/* Mark this resource listed; the cluster is synced once nodes and pods
+ * are (PodGroups do not count: their CRD may not exist). */
 static void mark_listed(struct kwatch *w)
 {
     struct kube *k = w->k;
 
     atomic_store(&w->listed, true);
-    if (!atomic_load(&k->w[0].listed) || !atomic_load(&k->w[1].listed))
+    if (!atomic_load(&k->w[KRES_NODES].listed) ||
+        !atomic_load(&k->w[KRES_PODS].listed))
         return;
     cluster_wrlock(k->c);
     k->c->synced = true;
     cluster_unlock(k->c);
 }
 
-/* GET one page into fresh. RET MU_OK, MU_ESTATE (410: start over), an
- * error with err set, or KW_STOP. */
+/* GET one page into fresh. RET MU_OK, MU_ESTATE (410: start over),
+ * MU_ENOENT (404: for PodGroups, the CRD is not installed), an error with
+ * err set, or KW_STOP. */
 static int list_page(struct kwatch *w, CURL *h, struct cluster *fresh,
                      char *rv, char *cont, char *err, size_t errlen)
 {
@@ -118,7 +125,9 @@ static int list_page(struct kwatch *w, CURL *h, struct cluster *fresh,
                             resp.body.len, msg, sizeof(msg));
         snprintf(err, errlen, "GET %s%s: HTTP %ld: %s",
                  w->k->client.conn.server, path.data, resp.status, msg);
-        rc = resp.status == 410 ? MU_ESTATE : MU_EIO;
+        rc = resp.status == 410   ? MU_ESTATE
+             : resp.status == 404 ? MU_ENOENT
+                                  : MU_EIO;
     }
     if (rc == MU_OK)
         rc = kube_apply_list_page(fresh, w->res, resp.body.data,
@@ -147,13 +156,16 @@ static int kwatch_list(struct kwatch *w, CURL *h, char *err, size_t errlen)
         cluster_free(fresh);
         return rc;
     }
-    count = w->res == KRES_NODES ? cluster_node_count(fresh)
-                                 : cluster_pod_count(fresh);
+    count = w->res == KRES_NODES  ? cluster_node_count(fresh)
+            : w->res == KRES_PODS ? cluster_pod_count(fresh)
+                                  : strmap_len(&fresh->podgroups);
     kube_apply_relist(w->k->c, w->res, fresh, kube_now_ms());
     memcpy(w->rv, rv, sizeof(w->rv));
     log_info("listed", "resource=%s count=%zu pages=%d resourceVersion=%s",
              res_name_pl[w->res], count, pages, rv);
     mark_listed(w);
+    if (w->res == KRES_PODGROUPS)
+        kube_podgroups_found(w, count);
     return MU_OK;
 }
 
@@ -199,8 +211,10 @@ static enum wres watch_outcome(struct kwatch *w, int rc,
              "message=\"%s\"", res_name_pl[w->res], resp->status,
              resp->retry_after_s, msg);
     w->retry_after_ms = (int64_t)resp->retry_after_s * 1000;
-    /* 410: our resourceVersion is too old; 504: too new (a restored etcd). */
-    if (resp->status == 410 || resp->status == 504)
+    /* 410: our resourceVersion is too old; 504: too new (a restored etcd);
+     * PodGroups 404: the CRD was removed (the LIST will say so). */
+    if (resp->status == 410 || resp->status == 504 ||
+        (resp->status == 404 && w->res == KRES_PODGROUPS))
         return W_RELIST;
     return W_BACKOFF;
 }
@@ -277,6 +291,12 @@ void *kwatch_main(void *arg)
             rc = kwatch_list(w, h, err, sizeof(err));
             if (rc == KW_STOP)
                 break;
+            if (rc == MU_ENOENT && w->res == KRES_PODGROUPS) {
+                if (kube_podgroups_absent(w))
+                    break;
+                attempt = 0;
+                continue;
+            }
             if (rc) {
                 log_warn("list failed, retrying", "resource=%s error=\"%s\"",
                          res_name_pl[w->res], err);

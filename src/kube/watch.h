@@ -1,6 +1,6 @@
-/* watch.h - list+watch of one resource into the cluster, and the pure
- * event/list application it is built on (tested without a server).
- * Private to src/kube. */
+/* watch.h - list+watch of one resource (nodes, pods, PodGroups) into the
+ * cluster, and the pure event/list application it is built on (tested
+ * without a server). Private to src/kube. */
 #ifndef MUSTER_KUBE_WATCH_H
 #define MUSTER_KUBE_WATCH_H
 
@@ -10,7 +10,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-enum kres { KRES_NODES = 0, KRES_PODS = 1 };
+/* PodGroups (scheduling.x-k8s.io/v1alpha1, a CRD that may be absent) go
+ * through the same list+watch; they never gate readiness. */
+enum kres { KRES_NODES = 0, KRES_PODS = 1, KRES_PODGROUPS = 2, KRES_N };
 
 #define KUBE_RV_MAX 128
 #define KUBE_LIST_PAGE 500
@@ -51,5 +53,12 @@ void kube_apply_relist(struct cluster *c, enum kres res,
 /* Drop assumptions that lapsed (assumed_until <= now_ms): the pod goes back
  * to unbound, as the API server last showed it. RET how many. */
 size_t kube_expire_assumed(struct cluster *c, int64_t now_ms);
+
+/* Decode one PodGroup object (a watch event's or a LIST item), `what`
+ * prefixing the field path in errors (podgroups.c). OUT *out, owned by
+ * the caller. RET MU_OK or MU_EINVAL/MU_ELIMIT with err set. */
+struct podgroup;
+int kube_podgroup_decode(const char *obj, size_t len, const char *what,
+                         struct podgroup **out, char *err, size_t errlen);
 
 #endif

@@ -1,8 +1,9 @@
 /* watch_apply.c - watch events and LIST pages applied to the cluster:
  * ADDED/MODIFIED/DELETED/BOOKMARK/ERROR, relist swaps that keep the other
- * resource, and the lifetime of assumed (bound but unconfirmed) pods. */
+ * resources, and the lifetime of assumed (bound but unconfirmed) pods. */
 #include "common.h"
 #include "cache/decode.h"
+#include "cache/podgroup.h"
 #include "kube/watch.h"
 #include "util/jscan.h"
 #include "util/log.h"
@@ -21,7 +22,14 @@ struct kmeta {
 };
 
 static const char *const res_kind[] = {[KRES_NODES] = "Node",
-                                       [KRES_PODS] = "Pod"};
+                                       [KRES_PODS] = "Pod",
+                                       [KRES_PODGROUPS] = "PodGroup"};
+static const char *const res_plural[] = {[KRES_NODES] = "nodes",
+                                         [KRES_PODS] = "pods",
+                                         [KRES_PODGROUPS] = "podgroups"};
+static const char *const res_list[] = {[KRES_NODES] = "NodeList",
+                                       [KRES_PODS] = "PodList",
+                                       [KRES_PODGROUPS] = "PodGroupList"};
 
 static int copy_str(struct jscan *js, char *dst, size_t cap)
 {
@@ -141,10 +149,13 @@ static int apply_put(struct cluster *c, enum kres res, const char *ob,
 {
     struct node_info *n = NULL;
     struct pod *p = NULL;
+    struct podgroup *pg = NULL;
     int rc;
 
     if (res == KRES_NODES)
         rc = decode_node_buf(ob, on, "Node", &n, err, errlen);
+    else if (res == KRES_PODGROUPS)
+        rc = kube_podgroup_decode(ob, on, "PodGroup", &pg, err, errlen);
     else
         rc = decode_pod_buf(ob, on, "Pod", &p, err, errlen);
     if (rc)
@@ -152,6 +163,8 @@ static int apply_put(struct cluster *c, enum kres res, const char *ob,
     cluster_wrlock(c);
     if (n) {
         cluster_node_put(c, n);
+    } else if (pg) {
+        cluster_podgroup_put(c, pg);
     } else {
         if (p->uid && p->uid[0])
             keep_assumption(c, p, now_ms);
@@ -161,9 +174,9 @@ static int apply_put(struct cluster *c, enum kres res, const char *ob,
     return MU_OK;
 }
 
-/* DELETED: by name (nodes) or uid (pods; "ns/name" when it has none, as
- * cluster_pod_put names such pods). Absent objects are fine: a relist may
- * already have dropped them. */
+/* DELETED: by name (nodes), ns/name (PodGroups) or uid (pods; "ns/name"
+ * when it has none, as cluster_pod_put names such pods). Absent objects are
+ * fine: a relist may already have dropped them. */
 static void apply_delete(struct cluster *c, enum kres res,
                          const struct kmeta *m)
 {
@@ -172,6 +185,8 @@ static void apply_delete(struct cluster *c, enum kres res,
     cluster_wrlock(c);
     if (res == KRES_NODES) {
         cluster_node_del(c, m->name);
+    } else if (res == KRES_PODGROUPS) {
+        cluster_podgroup_del(c, m->ns[0] ? m->ns : "default", m->name);
     } else if (m->uid[0]) {
         cluster_pod_del(c, m->uid);
     } else {
@@ -179,6 +194,17 @@ static void apply_delete(struct cluster *c, enum kres res,
         cluster_pod_del(c, key);
     }
     cluster_unlock(c);
+}
+
+/* Say which object an error is about: "Pod ns/p: <err>". */
+static void name_object(char *err, size_t errlen, enum kres res,
+                        const struct kmeta *m)
+{
+    char why[512];
+
+    snprintf(why, sizeof(why), "%s", err);
+    snprintf(err, errlen, "%s %s%s%s: %s", res_kind[res], m->ns,
+             m->ns[0] ? "/" : "", m->name, why);
 }
 
 int kube_apply_event(struct cluster *c, enum kres res, const char *line,
@@ -206,7 +232,7 @@ int kube_apply_event(struct cluster *c, enum kres res, const char *line,
     if (strcmp(ev->type, "BOOKMARK") == 0)
         return MU_OK;
     if (strcmp(ev->type, "DELETED") == 0) {
-        if (res == KRES_NODES ? !m.name[0] : !m.name[0] && !m.uid[0]) {
+        if (res == KRES_PODS ? !m.name[0] && !m.uid[0] : !m.name[0]) {
             snprintf(err, errlen, "DELETED %s without metadata.name",
                      res_kind[res]);
             return MU_EINVAL;
@@ -218,7 +244,10 @@ int kube_apply_event(struct cluster *c, enum kres res, const char *line,
         snprintf(err, errlen, "watch event: unknown type \"%s\"", ev->type);
         return MU_EINVAL;
     }
-    return apply_put(c, res, ob, (size_t)(oe - ob), now_ms, err, errlen);
+    rc = apply_put(c, res, ob, (size_t)(oe - ob), now_ms, err, errlen);
+    if (rc && m.name[0])
+        name_object(err, errlen, res, &m);
+    return rc;
 }
 
 static int list_meta(struct jscan *js, char *rv, char *cont, size_t cont_cap)
@@ -245,8 +274,9 @@ static void list_item(struct cluster *fresh, enum kres res, size_t i,
     char prefix[64], err[512];
     struct node_info *n;
     struct pod *p;
+    struct podgroup *pg;
 
-    snprintf(prefix, sizeof(prefix), "%sList items[%zu]", res_kind[res], i);
+    snprintf(prefix, sizeof(prefix), "%s items[%zu]", res_list[res], i);
     if (res == KRES_NODES &&
         decode_node_buf(b, (size_t)(e - b), prefix, &n, err, sizeof(err)) ==
             MU_OK) {
@@ -257,6 +287,12 @@ static void list_item(struct cluster *fresh, enum kres res, size_t i,
         decode_pod_buf(b, (size_t)(e - b), prefix, &p, err, sizeof(err)) ==
             MU_OK) {
         cluster_pod_put(fresh, p);
+        return;
+    }
+    if (res == KRES_PODGROUPS &&
+        kube_podgroup_decode(b, (size_t)(e - b), prefix, &pg, err,
+                             sizeof(err)) == MU_OK) {
+        cluster_podgroup_put(fresh, pg);
         return;
     }
     log_error("list item skipped", "error=\"%s\"", err);
@@ -293,7 +329,7 @@ int kube_apply_list_page(struct cluster *fresh, enum kres res,
     rv[0] = '\0';
     cont[0] = '\0';
     js_init(&js, body, len);
-    js_set_prefix(&js, res == KRES_NODES ? "NodeList" : "PodList");
+    js_set_prefix(&js, res_list[res]);
     rc = js_obj_begin(&js);
     while (rc == MU_OK && (r = js_obj_next(&js, &key)) > 0) {
         if (jstr_eq(&key, "metadata"))
@@ -370,6 +406,8 @@ void kube_apply_relist(struct cluster *c, enum kres res,
     t0 = mono_us();
     if (res == KRES_NODES) {
         cluster_swap_nodes(c, fresh);
+    } else if (res == KRES_PODGROUPS) {
+        cluster_swap_podgroups(c, fresh);
     } else {
         carry_assumptions(c, fresh, unbound, nunbound, now_ms);
         cluster_swap_pods(c, fresh);
@@ -380,7 +418,7 @@ void kube_apply_relist(struct cluster *c, enum kres res,
     free(unbound);
     cluster_free(fresh);
     log_info("relist swapped in", "resource=%s lock_held_us=%lld",
-             res == KRES_NODES ? "nodes" : "pods", (long long)held);
+             res_plural[res], (long long)held);
 }
 
 /* Uids of the lapsed assumptions; the caller holds a lock. */

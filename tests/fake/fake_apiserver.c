@@ -1,11 +1,13 @@
-/* fake_apiserver.c - a small real kube-apiserver stand-in for tests: nodes
- * and pods with resourceVersions, paginated LIST, streamed WATCH with
- * bookmarks and the pod field selector, the binding subresource, and
+/* fake_apiserver.c - a small real kube-apiserver stand-in for tests: nodes,
+ * pods and PodGroups with resourceVersions, paginated LIST, streamed WATCH
+ * with bookmarks and the pod field selector, the binding subresource, and
  * scriptable faults, all driven through /_control endpoints:
  *
- *   POST /_control/nodes|pods  [{"op":"put","object":{...}},
+ *   POST /_control/nodes|pods|podgroups
+ *                              [{"op":"put","object":{...}},
  *                               {"op":"delete","name":N[,"namespace":NS]}]
- *   POST /_control/fault       {"fault":F,"resource":"nodes|pods","count":N}
+ *   POST /_control/fault       {"fault":F,"resource":"nodes|pods|podgroups",
+ *                               "count":N}
  *        F: close_mid (cut the next watch event in half and drop the
  *        connection), error_event (send ERROR 410 and end), stall (go
  *        silent without closing), http410 / http500 (answer the next watch
@@ -18,8 +20,12 @@
  *   GET  /_control/stats       request counters
  * and PATCH of a pod's metadata.annotations (JSON merge patch), as
  * muster's gang wake-ups send it.
- *   POST /_control/podgroups  [PodGroup, ...]: install the PodGroup CRD
- *        with these objects (LIST .../podgroups answers 404 until then)
+ * PodGroups (scheduling.x-k8s.io/v1alpha1) are a CRD: LIST and WATCH of
+ * them answer 404 until the first POST /_control/podgroups installs it.
+ * That POST also takes a plain array of PodGroup objects (no "op"): they
+ * replace all PodGroups (puts, and deletes of the ones not given).
+ *   POST /_control/podgroups/uninstall  the CRD deleted: its objects go
+ *        (without events) and open PodGroup watches end
  * and coordination.k8s.io/v1 Leases (GET/POST/PUT, resourceVersion
  * conflicts, fault "lease500"), described at lease_route.
  *
@@ -42,9 +48,14 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { K_NODES = 0, K_PODS = 1, K_N };
-static const char *const kind_name[] = {"nodes", "pods"};
-static const char *const kind_obj[] = {"Node", "Pod"};
+enum { K_NODES = 0, K_PODS = 1, K_PODGROUPS = 2, K_N };
+static const char *const kind_name[] = {"nodes", "pods", "podgroups"};
+static const char *const kind_obj[] = {"Node", "Pod", "PodGroup"};
+static const char *const kind_api[] = {"v1", "v1",
+                                       "scheduling.x-k8s.io/v1alpha1"};
+static const char *const kind_path[] = {
+    "/api/v1/nodes", "/api/v1/pods",
+    "/apis/scheduling.x-k8s.io/v1alpha1/podgroups"};
 
 enum fault { F_CLOSE_MID, F_ERROR_EVENT, F_STALL, F_HTTP410, F_HTTP500,
              F_LIST500, F_LIST410, F_BIND_NOOP, F_HTTP429, F_N };
@@ -85,8 +96,8 @@ static struct {
     struct snapshot snaps[4];
     uint64_t next_snap;
     int faults[F_N][K_N];
-    long lists[K_N], watches[K_N], binds, patches, pglists;
-    char *podgroups;             /* items JSON array; NULL: no CRD */
+    long lists[K_N], watches[K_N], binds, patches;
+    bool pg_crd;                  /* the PodGroup CRD is installed */
     int64_t at429[K_N];           /* when a watch was last answered 429 */
     int64_t gap429[K_N];          /* ms from that 429 to the next watch */
     const char *token_file;
@@ -213,7 +224,7 @@ static int store_put(int kind, cJSON *o, char *err, size_t errlen)
         snprintf(err, errlen, "object without metadata.name");
         return MU_EINVAL;
     }
-    if (kind == K_PODS && !str_at(o, "metadata", "namespace"))
+    if (kind != K_NODES && !str_at(o, "metadata", "namespace"))
         cJSON_AddStringToObject(meta, "namespace", "default");
     if (kind == K_PODS && !str_at(o, "metadata", "uid")) {
         /* keep the uid of the pod this updates, else make one up */
@@ -251,7 +262,7 @@ static int store_put(int kind, cJSON *o, char *err, size_t errlen)
         strmap_put(&g.objs[kind], f->key, strlen(f->key), f);
     }
     f->json = cJSON_PrintUnformatted(o);
-    f->matches = kind == K_NODES || pod_matches(o);
+    f->matches = kind != K_PODS || pod_matches(o);
     event_add(kind, existed ? "MODIFIED" : "ADDED",
               f->json, old_match, f->matches);
     return MU_OK;
@@ -354,7 +365,12 @@ static enum MHD_Result control_fault(struct MHD_Connection *c,
     cJSON *o = cJSON_Parse(body);
     const char *f = str_at(o, "fault", NULL), *r = str_at(o, "resource", NULL);
     const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(o, "count");
-    int fi = -1, k = r && strcmp(r, "nodes") == 0 ? K_NODES : K_PODS;
+    int fi = -1, k = K_PODS;
+
+    for (int i = 0; r && i < K_N; i++) {
+        if (strcmp(r, kind_name[i]) == 0)
+            k = i;
+    }
 
     for (int i = 0; f && i < F_N; i++) {
         if (strcmp(f, fault_name[i]) == 0)
@@ -428,13 +444,14 @@ static enum MHD_Result control_stats(struct MHD_Connection *c)
 
     pthread_mutex_lock(&g.mu);
     snprintf(s, sizeof(s),
-             "{\"lists\":{\"nodes\":%ld,\"pods\":%ld},\"watches\":{\"nodes\":"
-             "%ld,\"pods\":%ld},\"gap429\":{\"nodes\":%lld,\"pods\":%lld},"
+             "{\"lists\":{\"nodes\":%ld,\"pods\":%ld,\"podgroups\":%ld},"
+             "\"watches\":{\"nodes\":%ld,\"pods\":%ld,\"podgroups\":%ld},"
+             "\"gap429\":{\"nodes\":%lld,\"pods\":%lld},"
              "\"binds\":%ld,\"patches\":%ld,\"podgroupLists\":%ld,"
              "\"resourceVersion\":\"%lld\"}",
-             g.lists[0], g.lists[1], g.watches[0], g.watches[1],
-             (long long)g.gap429[0], (long long)g.gap429[1], g.binds,
-             g.patches, g.pglists, (long long)g.rv);
+             g.lists[0], g.lists[1], g.lists[2], g.watches[0], g.watches[1],
+             g.watches[2], (long long)g.gap429[0], (long long)g.gap429[1],
+             g.binds, g.patches, g.lists[K_PODGROUPS], (long long)g.rv);
     pthread_mutex_unlock(&g.mu);
     return reply(c, 200, s);
 }
@@ -507,8 +524,8 @@ static void list_page(struct buf *b, struct snapshot *s, size_t off,
 {
     size_t end = limit && off + limit < s->n ? off + limit : s->n;
 
-    buf_printf(b, "{\"kind\":\"%sList\",\"apiVersion\":\"v1\",\"metadata\":"
-               "{\"resourceVersion\":\"%lld\"", kind_obj[kind],
+    buf_printf(b, "{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":"
+               "{\"resourceVersion\":\"%lld\"", kind_obj[kind], kind_api[kind],
                (long long)s->rv);
     if (end < s->n)
         buf_printf(b, ",\"continue\":\"%llu-%zu\"",
@@ -692,7 +709,8 @@ static bool watch_fill(struct wstate *w)
     for (;;) {
         int64_t now = now_ms();
 
-        if (g.shutdown || w->end_after || now >= w->deadline_ms) {
+        if (g.shutdown || w->end_after || now >= w->deadline_ms ||
+            (w->kind == K_PODGROUPS && !g.pg_crd)) {
             more = false;
             break;
         }
@@ -713,9 +731,9 @@ static bool watch_fill(struct wstate *w)
             break;
         if (w->bookmarks && now >= w->next_bookmark_ms) {
             buf_printf(&w->out, "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":"
-                       "\"%s\",\"apiVersion\":\"v1\",\"metadata\":{"
+                       "\"%s\",\"apiVersion\":\"%s\",\"metadata\":{"
                        "\"resourceVersion\":\"%lld\"}}}\n", kind_obj[w->kind],
-                       (long long)g.rv);
+                       kind_api[w->kind], (long long)g.rv);
             w->sent_rv = g.rv;
             w->next_bookmark_ms = now + 1000;
             break;
@@ -962,44 +980,123 @@ static enum MHD_Result handle_patch(struct MHD_Connection *c, const char *url,
 
 /* ---- PodGroups (a CRD that is either installed or not) ---- */
 
+static bool key_given(const cJSON *a, const char *key)
+{
+    const cJSON *o;
+    bool yes = false;
+
+    cJSON_ArrayForEach(o, a) {
+        char *k = obj_key(K_PODGROUPS, o);
+
+        yes = k && strcmp(k, key) == 0;
+        free(k);
+        if (yes)
+            break;
+    }
+    return yes;
+}
+
+/* Make the PodGroups exactly the objects of a: put each (MODIFIED when it
+ * exists), delete the others. Caller holds g.mu. */
+static int podgroups_replace(const cJSON *a, char *err, size_t errlen)
+{
+    size_t iter = 0, n = 0;
+    const cJSON *o;
+    char **gone;
+    void *v;
+    int rc = MU_OK;
+
+    cJSON_ArrayForEach(o, a) {
+        cJSON *dup = cJSON_Duplicate(o, true);
+
+        rc = cJSON_IsObject(dup) ? store_put(K_PODGROUPS, dup, err, errlen)
+                                 : (snprintf(err, errlen, "expected objects"),
+                                    MU_EINVAL);
+        cJSON_Delete(dup);
+        if (rc)
+            return rc;
+    }
+    gone = xmalloc((strmap_len(&g.objs[K_PODGROUPS]) + 1) * sizeof(*gone));
+    while (strmap_next(&g.objs[K_PODGROUPS], &iter, NULL, NULL, &v)) {
+        struct fobj *f = v;
+
+        if (!key_given(a, f->key))
+            gone[n++] = xstrdup(f->key);
+    }
+    for (size_t i = 0; i < n; i++) {
+        store_del(K_PODGROUPS, gone[i]);
+        free(gone[i]);
+    }
+    free(gone);
+    return MU_OK;
+}
+
+/* Installs the CRD; then ops (like nodes and pods) or a whole new set. */
 static enum MHD_Result control_podgroups(struct MHD_Connection *c,
                                          const char *body)
 {
     cJSON *a = cJSON_Parse(body);
-    char *txt;
+    const cJSON *first = cJSON_GetArrayItem(a, 0);
+    char err[256] = "", out[64];
+    int rc;
 
     if (!cJSON_IsArray(a)) {
         cJSON_Delete(a);
         return reply_status(c, 400, "BadRequest", "expected an array");
     }
-    txt = cJSON_PrintUnformatted(a);
-    cJSON_Delete(a);
     pthread_mutex_lock(&g.mu);
-    free(g.podgroups);
-    g.podgroups = txt;
+    g.pg_crd = true;
+    pthread_mutex_unlock(&g.mu);
+    if (cJSON_GetObjectItemCaseSensitive(first, "op")) {
+        cJSON_Delete(a);
+        return control_objects(c, K_PODGROUPS, body);
+    }
+    pthread_mutex_lock(&g.mu);
+    rc = podgroups_replace(a, err, sizeof(err));
+    snprintf(out, sizeof(out), "{\"resourceVersion\":\"%lld\"}",
+             (long long)g.rv);
+    pthread_mutex_unlock(&g.mu);
+    cJSON_Delete(a);
+    if (rc)
+        return reply_status(c, 400, "BadRequest", err);
+    return reply(c, 200, out);
+}
+
+/* The CRD deleted: its objects vanish (here without events, as if gone
+ * while nobody watched) and open watches of them end. */
+static enum MHD_Result control_podgroups_uninstall(struct MHD_Connection *c)
+{
+    size_t iter = 0;
+    void *v;
+
+    pthread_mutex_lock(&g.mu);
+    g.pg_crd = false;
+    while (strmap_next(&g.objs[K_PODGROUPS], &iter, NULL, NULL, &v)) {
+        struct fobj *f = v;
+
+        free(f->key);
+        free(f->json);
+        free(f);
+    }
+    strmap_fini(&g.objs[K_PODGROUPS]);
+    strmap_init(&g.objs[K_PODGROUPS]);
+    pthread_cond_broadcast(&g.cv);
     pthread_mutex_unlock(&g.mu);
     return reply(c, 200, "{}");
 }
 
-static enum MHD_Result list_podgroups(struct MHD_Connection *c)
+/* Is LIST/WATCH of kind served? PodGroups only once their CRD is in; a
+ * request refused with 404 still counts in the stats. */
+static bool kind_served(int kind, bool watch)
 {
-    enum MHD_Result ret;
-    char *txt;
+    bool yes;
 
     pthread_mutex_lock(&g.mu);
-    g.pglists++;
-    txt = g.podgroups ? xasprintf("{\"kind\":\"PodGroupList\",\"metadata\":"
-                                  "{\"resourceVersion\":\"%lld\"},"
-                                  "\"items\":%s}", (long long)g.rv,
-                                  g.podgroups)
-                      : NULL;
+    yes = kind != K_PODGROUPS || g.pg_crd;
+    if (!yes)
+        (watch ? g.watches : g.lists)[kind]++;
     pthread_mutex_unlock(&g.mu);
-    if (!txt)
-        return reply_status(c, 404, "NotFound", "the server could not find "
-                                                "the requested resource");
-    ret = reply(c, 200, txt);
-    free(txt);
-    return ret;
+    return yes;
 }
 
 /* ---- dispatch ---- */
@@ -1248,6 +1345,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
             return control_objects(c, K_PODS, body);
         if (!get && strcmp(url, "/_control/podgroups") == 0)
             return control_podgroups(c, body);
+        if (!get && strcmp(url, "/_control/podgroups/uninstall") == 0)
+            return control_podgroups_uninstall(c);
         if (!get && strcmp(url, "/_control/fault") == 0)
             return control_fault(c, body);
         if (!get && strcmp(url, "/_control/compact") == 0)
@@ -1261,19 +1360,16 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url,
     if (!authorized(c))
         return reply_status(c, 401, "Unauthorized", "Unauthorized");
     for (int k = 0; get && k < K_N; k++) {
-        char path[64];
         bool filtered = k == K_PODS && fs && strstr(fs, "status.phase!=");
 
-        snprintf(path, sizeof(path), "/api/v1/%s", kind_name[k]);
-        if (strcmp(url, path))
+        if (strcmp(url, kind_path[k]))
             continue;
+        if (!kind_served(k, w && strcmp(w, "true") == 0))
+            break;
         if (w && strcmp(w, "true") == 0)
             return handle_watch(c, k, filtered);
         return handle_list(c, k, filtered);
     }
-    if (get && strcmp(url, "/apis/scheduling.x-k8s.io/v1alpha1/podgroups")
-        == 0)
-        return list_podgroups(c);
     if (strcmp(method, "PATCH") == 0 &&
         strncmp(url, "/api/v1/namespaces/", 19) == 0)
         return handle_patch(c, url, body);

@@ -399,7 +399,10 @@ static long fake_stat(const char *key)
     return v;
 }
 
-static void start_kube(void)
+/* The fake API server with one GPU node and, when crd, the PodGroup CRD
+ * holding ml/pgk (minMember 2); then muster serve against it, looking for
+ * an absent CRD every second. */
+static void start_kube_crd(bool crd)
 {
     const char *fake = getenv("FAKE_APISERVER");
     const char *bin = getenv("MUSTER_BIN");
@@ -409,7 +412,7 @@ static void start_kube(void)
     char *margv[] = {(char *)bin, "serve", "--listen", "127.0.0.1:0",
                      "--port-file", mpf, "--policy",
                      "policies/gang-topology.json", "--api-server", url,
-                     "--debug-endpoints", NULL};
+                     "--debug-endpoints", "--podgroup-retry", "1", NULL};
     struct buf out;
 
     cr_assert(bin, "MUSTER_BIN is not set (run through make test)");
@@ -428,9 +431,10 @@ static void start_kube(void)
                            "\"nvidia.com/gpu\":\"8\"},\"conditions\":[{"
                            "\"type\":\"Ready\",\"status\":\"True\"}]}}}]",
                            &out), 200);
-    cr_assert_eq(fake_call("/_control/podgroups", "[{\"metadata\":{"
-                           "\"name\":\"pgk\",\"namespace\":\"ml\"},"
-                           "\"spec\":{\"minMember\":2}}]", &out), 200);
+    if (crd)
+        cr_assert_eq(fake_call("/_control/podgroups", "[{\"metadata\":{"
+                               "\"name\":\"pgk\",\"namespace\":\"ml\"},"
+                               "\"spec\":{\"minMember\":2}}]", &out), 200);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_port);
     srv_pid = spawn_logged(mlog, margv);
     srv_port = wait_port(mpf);
@@ -438,6 +442,11 @@ static void start_kube(void)
         sleep_ms(25);
     cr_assert_eq(http("/readyz", NULL, &out), 200);
     buf_fini(&out);
+}
+
+static void start_kube(void)
+{
+    start_kube_crd(true);
 }
 
 Test(gang_kube, quorum_and_admission_patch_parked_members_then_bind_all,
@@ -511,5 +520,248 @@ Test(gang_kube, podgroups_from_the_api_server_set_min_member,
     cr_assert(contains("/debug/gangs", "\"minMember\":2"));
     buf_fini(&b);
     buf_fini(&out);
+    cr_assert_eq(stop_server(), 0);
+}
+
+/* ---- PodGroups watched from the API server ---- */
+
+/* Counter b of object a in the fake's /_control/stats ("lists", "pods"). */
+static long fake_stat2(const char *a, const char *b)
+{
+    struct buf out;
+    cJSON *j;
+    long v;
+
+    buf_init(&out, BUF_UNLIMITED);
+    fake_call("/_control/stats", NULL, &out);
+    j = cJSON_Parse(out.data);
+    v = (long)cJSON_GetNumberValue(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, a), b));
+    cJSON_Delete(j);
+    buf_fini(&out);
+    return v;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Pods ml/GANG-0..n-1 (uids as pod_args names them) of gang GANG, with
+ * the annotation muster.dev/min-member: ann. */
+static void gang_pods(const char *gang, int n, int ann)
+{
+    struct buf b, out;
+
+    buf_init(&b, BUF_UNLIMITED);
+    buf_init(&out, BUF_UNLIMITED);
+    buf_adds(&b, "[");
+    for (int i = 0; i < n; i++)
+        buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{"
+                   "\"name\":\"%s-%d\",\"namespace\":\"ml\",\"uid\":"
+                   "\"uid-%s-%d\",\"labels\":{\"scheduling.x-k8s.io/"
+                   "pod-group\":\"%s\"},\"annotations\":{\"muster.dev/"
+                   "min-member\":\"%d\"}},\"spec\":{\"containers\":[{"
+                   "\"name\":\"c\"}]},\"status\":{\"phase\":\"Pending\"}}}",
+                   i ? "," : "", gang, i, gang, i, gang, ann);
+    buf_adds(&b, "]");
+    cr_assert_eq(fake_call("/_control/pods", b.data, &out), 200, "%s",
+                 out.data);
+    buf_fini(&b);
+    buf_fini(&out);
+}
+
+/* POST /_control/podgroups (ops, or a whole set that installs the CRD). */
+static void fake_podgroups(const char *body)
+{
+    struct buf out;
+
+    buf_init(&out, BUF_UNLIMITED);
+    cr_assert_eq(fake_call("/_control/podgroups", body, &out), 200, "%s",
+                 out.data);
+    buf_fini(&out);
+}
+
+static void fake_podgroups_uninstall(void)
+{
+    struct buf out;
+
+    buf_init(&out, BUF_UNLIMITED);
+    cr_assert_eq(fake_call("/_control/podgroups/uninstall", "", &out), 200);
+    buf_fini(&out);
+}
+
+static void fake_fault(const char *what)
+{
+    char body[128];
+    struct buf out;
+
+    snprintf(body, sizeof(body), "{\"fault\":\"%s\",\"resource\":"
+             "\"podgroups\"}", what);
+    buf_init(&out, BUF_UNLIMITED);
+    cr_assert_eq(fake_call("/_control/fault", body, &out), 200);
+    buf_fini(&out);
+}
+
+/* The minMember /debug/gangs shows for gang key, or -1 if it has none. */
+static long gang_min(const char *key)
+{
+    struct buf out;
+    cJSON *j, *gang;
+    long v = -1;
+
+    buf_init(&out, BUF_UNLIMITED);
+    http("/debug/gangs", NULL, &out);
+    j = cJSON_Parse(out.data);
+    cJSON_ArrayForEach(gang, cJSON_GetObjectItem(j, "gangs")) {
+        const char *k = cJSON_GetStringValue(cJSON_GetObjectItem(gang,
+                                                                 "gang"));
+
+        if (k && strcmp(k, key) == 0)
+            v = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(gang,
+                                                               "minMember"));
+    }
+    cJSON_Delete(j);
+    buf_fini(&out);
+    return v;
+}
+
+/* Wait up to ms for the gang's minMember to be want. RET whether it is. */
+static bool wait_min(const char *key, long want, int64_t ms)
+{
+    int64_t end = mono_ms() + ms;
+
+    while (gang_min(key) != want && mono_ms() < end)
+        sleep_ms(10);
+    return gang_min(key) == want;
+}
+
+#define PG_PUT(name, min)                                                      \
+    "{\"op\":\"put\",\"object\":{\"apiVersion\":\"scheduling.x-k8s.io/"        \
+    "v1alpha1\",\"kind\":\"PodGroup\",\"metadata\":{\"name\":\"" name "\","    \
+    "\"namespace\":\"ml\"},\"spec\":{\"minMember\":" min "}}}"
+
+Test(gang_kube, podgroup_created_changed_deleted_reach_the_gang_by_watch,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    char node[64], reason[256];
+    int64_t t0;
+
+    start_kube();
+    gang_pods("late", 2, 5);
+    cr_assert(wait_min("ml/late", 5, 5000), "from the annotation");
+    cr_assert_eq(filter("late", "5", 0, 0, node, reason), 0);
+    cr_assert_eq(fake_stat2("lists", "podgroups"), 1);
+    t0 = mono_ms();
+    /* created after muster synced: seen within a second, by the watch */
+    fake_podgroups("[" PG_PUT("late", "2") "]");
+    cr_assert(wait_min("ml/late", 2, 1000), "minMember %ld after 1 s",
+              gang_min("ml/late"));
+    cr_assert_eq(filter("late", "5", 0, 0, node, reason), 1, "%s", reason);
+    fake_podgroups("[" PG_PUT("late", "3") "]");
+    cr_assert(wait_min("ml/late", 3, 1000), "minMember %ld after 1 s",
+              gang_min("ml/late"));
+    cr_assert_eq(filter("late", "5", 0, 0, node, reason), 0);
+    cr_assert(strstr(reason, "(minMember 3)"), "%s", reason);
+    fake_podgroups("[{\"op\":\"delete\",\"name\":\"late\",\"namespace\":"
+                   "\"ml\"}]");
+    cr_assert(wait_min("ml/late", 5, 1000), "back to the annotation: %ld",
+              gang_min("ml/late"));
+    /* past the old 5 s poll: still the one LIST, changes came by watch */
+    sleep_ms(6000 - (long)(mono_ms() - t0));
+    cr_assert_eq(fake_stat2("lists", "podgroups"), 1);
+    cr_assert_geq(fake_stat2("watches", "podgroups"), 1);
+    cr_assert_eq(stop_server(), 0);
+}
+
+Test(gang_kube, a_410_on_the_podgroups_watch_relists_and_drops_deleted_ones,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    int64_t end;
+
+    start_kube();
+    gang_pods("gone", 2, 5);
+    fake_podgroups("[" PG_PUT("gone", "2") "]");
+    cr_assert(wait_min("ml/gone", 2, 5000));
+    cr_assert_eq(fake_stat2("lists", "podgroups"), 1);
+    /* ERROR 410 in the stream: relist, nothing lost */
+    fake_fault("error_event");
+    end = mono_ms() + 10000;
+    while (fake_stat2("lists", "podgroups") < 2 && mono_ms() < end)
+        sleep_ms(20);
+    cr_assert_eq(fake_stat2("lists", "podgroups"), 2);
+    cr_assert(wait_min("ml/gone", 2, 1000));
+    /* the DELETED is cut off with the connection and the resumed watch is
+     * answered 410: only the relist can tell that ml/gone is gone */
+    fake_fault("close_mid");
+    fake_fault("http410");
+    fake_podgroups("[{\"op\":\"delete\",\"name\":\"gone\",\"namespace\":"
+                   "\"ml\"}]");
+    cr_assert(wait_min("ml/gone", 5, 10000), "minMember %ld",
+              gang_min("ml/gone"));
+    cr_assert_eq(fake_stat2("lists", "podgroups"), 3);
+    cr_assert_eq(stop_server(), 0);
+}
+
+/* How many lines of muster's log contain what. */
+static int log_count(const char *what)
+{
+    char path[128], line[4096];
+    int n = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/log", srv_dir);
+    f = fopen(path, "r");
+    cr_assert(f, "no log %s", path);
+    while (fgets(line, sizeof(line), f))
+        n += strstr(line, what) != NULL;
+    fclose(f);
+    return n;
+}
+
+Test(gang_kube, crd_absent_at_start_is_picked_up_when_installed,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    char node[64], reason[256];
+    int64_t end;
+
+    start_kube_crd(false);
+    gang_pods("pgk", 2, 5);
+    cr_assert(wait_min("ml/pgk", 5, 5000));
+    /* 404 every --podgroup-retry 1 s, logged once */
+    end = mono_ms() + 10000;
+    while (fake_stat2("lists", "podgroups") < 3 && mono_ms() < end)
+        sleep_ms(50);
+    cr_assert_geq(fake_stat2("lists", "podgroups"), 3);
+    cr_assert_eq(fake_stat2("watches", "podgroups"), 0);
+    cr_assert_eq(log_count("no PodGroup CRD"), 1);
+    fake_podgroups("[{\"metadata\":{\"name\":\"pgk\",\"namespace\":\"ml\"},"
+                   "\"spec\":{\"minMember\":2}}]");
+    cr_assert(wait_min("ml/pgk", 2, 5000), "minMember %ld",
+              gang_min("ml/pgk"));
+    cr_assert_eq(filter("pgk", "5", 0, 0, node, reason), 1, "%s", reason);
+    cr_assert_eq(log_count("PodGroup CRD found"), 1);
+    end = mono_ms() + 5000;
+    while (fake_stat2("watches", "podgroups") < 1 && mono_ms() < end)
+        sleep_ms(20);
+    cr_assert_geq(fake_stat2("watches", "podgroups"), 1);
+    cr_assert_eq(stop_server(), 0);
+}
+
+Test(gang_kube, a_removed_crd_takes_its_podgroups_with_it,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    start_kube();
+    gang_pods("pgk", 2, 5);
+    cr_assert(wait_min("ml/pgk", 2, 5000), "from the PodGroup");
+    cr_assert_eq(log_count("no PodGroup CRD"), 0);
+    /* the watch ends, the next one and the LIST answer 404 */
+    fake_podgroups_uninstall();
+    cr_assert(wait_min("ml/pgk", 5, 10000), "back to the annotation: %ld",
+              gang_min("ml/pgk"));
+    cr_assert_eq(log_count("no PodGroup CRD"), 1);
     cr_assert_eq(stop_server(), 0);
 }
