@@ -583,8 +583,8 @@ static void sim_teardown(struct sim *s)
     free(s->scores);
     free(s->scratch);
     free(s->usage);
-    free(s->jcts);
-    free(s->waits);
+    quantile_fini(&s->jct_q);
+    quantile_fini(&s->wait_q);
     if (s->locked)
         cluster_unlock(s->c);
     cluster_free(s->c);
@@ -619,6 +619,8 @@ int sim_run(const struct sim_opts *o, struct sim_summary *sum, char *err,
     s.err = err;
     s.errlen = errlen;
     err[0] = '\0';
+    quantile_init(&s.jct_q);
+    quantile_init(&s.wait_q);
     s.wall0 = simr_wall();
     rc = sim_setup(&s);
     if (rc == MU_OK) {

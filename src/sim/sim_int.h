@@ -10,6 +10,7 @@
 #include "cache/cluster.h"
 #include "policy/policy.h"
 #include "queue/gang.h"
+#include "util/quantile.h"
 #include "util/strmap.h"
 
 #define SIM_JOB_MAGIC 0x53494d4au   /* "SIMJ" */
@@ -107,8 +108,7 @@ struct sim {
     int64_t gpu_alloc, gpu_busy, gpu_total, frag, free_gpus;
     uint64_t live_jobs, pending_jobs, running_jobs;
     struct sim_summary sum;
-    int64_t *jcts, *waits;
-    size_t nfin, fincap;
+    struct quantile jct_q, wait_q;   /* fixed memory (quantile.h) */
     int64_t last_t, first_t;
     double i_busy, i_alloc, i_frag, i_free;
     int64_t row[4];              /* last timeline row written */
