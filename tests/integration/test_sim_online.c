@@ -515,3 +515,41 @@ Test(sim_online, replay_of_a_recording_reports_what_another_policy_changes,
     cr_assert(strstr(text, ": node before n-"), "%s", text);
     free(text);
 }
+
+/* Gangs replayed: the recording's own gang policy changes nothing (each
+ * gang admitted and planned as serve did); a policy with other scores
+ * plans some gangs onto other nodes, and the report names their pods. */
+Test(sim_online, replay_of_a_gang_recording_replans_gangs_under_the_new_policy,
+     .fini = cleanup, .timeout = 60)
+{
+    static struct placed pl[MAX_PODS];
+    struct replay_stats st;
+    char snap[160], rec[160], err[512], *text = NULL;
+    size_t len = 0, n;
+    FILE *out;
+
+    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-online-XXXXXX");
+    cr_assert(mkdtemp(srv_dir));
+    snprintf(snap, sizeof(snap), "%s/snap.json", srv_dir);
+    snprintf(rec, sizeof(rec), "%s/rec.jsonl", srv_dir);
+    write_snapshot(GANG_TRACE, snap);
+    start_server("policies/gang-topology.json", snap, rec);
+    n = run_online(GANG_TRACE, true, pl);
+    log_set_level("error");
+    out = open_memstream(&text, &len);
+    cr_assert_eq(replay_run(rec, "policies/gang-topology.json", snap, out,
+                            &st, err, sizeof(err)), MU_OK, "%s", err);
+    fclose(out);
+    cr_assert_eq(st.pods, n, "%s", text);
+    cr_assert_eq(st.moved, 0, "%s", text);
+    cr_assert_eq(st.filtered_differently, 0, "%s", text);
+    free(text);
+    out = open_memstream(&text, &len);
+    cr_assert_eq(replay_run(rec, "tests/data/sim/gang-spread.json", snap, out,
+                            &st, err, sizeof(err)), MU_OK, "%s", err);
+    fclose(out);
+    cr_assert_gt(st.moved, 0, "%s", text);
+    cr_assert(strstr(text, "\ndefault/g-") || !strncmp(text, "default/g-", 10),
+              "no gang member moved:\n%s", text);
+    free(text);
+}
