@@ -281,8 +281,7 @@ static void job_free(struct sim *s, struct sim_job *j)
 {
     for (uint32_t i = 0; i < j->t.num_pods; i++)
         strmap_del(&s->pods, j->pods[i].key, strlen(j->pods[i].key));
-    if (j->group && j->group->is_job)
-        simq_group_free(s, j->group);
+    simq_group_drop(s, j);
     free(j->pods);
     j->magic = 0;
     free(j);
