@@ -82,9 +82,10 @@ struct trace_stats {
  * duplicate job_ids, found through 64-bit hashes of the ids). Memory is
  * fixed: TRACE_IDS_MEM hashes (16 bytes each) in memory; a longer trace's
  * hashes go to a temporary file (tmpfile(3), 16 bytes per job) that is
- * then checked in ~total / (TRACE_IDS_MEM / 2) hash partitions. Without skip_bad the first bad line is an
- * error (err names it); with it bad lines are counted and the first is
- * still described in err (as a note; RET is MU_OK).
+ * then checked in ~total / (TRACE_IDS_MEM / 2) hash partitions. Without
+ * skip_bad the first bad line is an error (err names it); with it bad
+ * lines are counted and the first is still described in err (as a note;
+ * RET is MU_OK).
  * RET MU_OK, MU_EINVAL, MU_EIO */
 int trace_scan(const char *path, bool skip_bad, struct trace_stats *st,
                char *err, size_t errlen);
