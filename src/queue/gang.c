@@ -501,6 +501,8 @@ static const struct pod *member_pod(const struct cluster *c,
 
 /* ---- membership from the cluster ---- */
 
+static void gang_gc(struct gang_table *t);
+
 /* One cluster pod: find its gang (creating it on first sight) and bring
  * the member's fields up to date. The cluster's copy of the spec wins over
  * any copy kept from a call. */
@@ -568,6 +570,10 @@ static void gang_scan(struct gang_table *t, const struct cluster *c,
     it = 0;
     while (strmap_next(&t->gangs, &it, NULL, NULL, &v))
         scan_prune(t, v, now);
+    /* Gangs left without members go now, not at the next tick: the
+     * simulator ticks only while gangs wait, and finished gangs must not
+     * pile up over a long trace. */
+    gang_gc(t);
     t->scanned = true;
     t->scan_c = c;
     t->scan_gen = c->generation;

@@ -5,12 +5,14 @@
 #include "cache/snapshot.h"
 #include "http/ext_int.h"
 #include "policy/policy.h"
+#include "queue/gang.h"
 #include "util/buf.h"
 #include "util/strmap.h"
 #include "util/xmalloc.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <time.h>
 
 struct rp_pod {
     char key[320];               /* "ns/name" */
@@ -28,8 +30,12 @@ struct rp {
     size_t n, cap;
     struct node_view *nv;
     int64_t *scores;
+    int64_t *scratch;            /* nvcap x RES_MAX usage copies */
     size_t nvcap;
     struct replay_stats *st;
+    struct gang_table *gt;       /* NULL unless the policy gangs */
+    struct sched_ctx ctx;        /* the current /filter call's */
+    int64_t now_ms;              /* the current record's time */
 };
 
 static struct rp_pod *rp_pod_get(struct rp *r, const char *ns,
@@ -76,17 +82,34 @@ static bool before_passed(const cJSON *resp, const char *name, size_t len)
     return false;
 }
 
+/* The view of node for the current call: under a gang policy, with the
+ * call's gang context and the reservations counted as used (as serve's
+ * /filter and /prioritize judge it). */
+static struct node_view rp_view(struct rp *r, const struct node_info *node,
+                                size_t slot)
+{
+    struct node_view nv = {.node = node, .used = node->used};
+
+    if (r->gt) {
+        nv.ctx = &r->ctx;
+        nv.used = sched_ctx_usage(&r->ctx, node, r->scratch + slot * RES_MAX);
+    }
+    return nv;
+}
+
 /* The new policy on one offered node: RET pass, with a reason if not. */
 static bool after_passes(struct rp *r, const struct pod *pod,
-                         const struct node_info *node, char *why, size_t cap)
+                         const struct node_info *node, size_t slot,
+                         char *why, size_t cap)
 {
-    struct node_view nv = {.node = node, .used = node ? node->used : NULL};
+    struct node_view nv;
     struct filter_status st;
 
     if (!node) {
         snprintf(why, cap, "node unknown to the cluster snapshot");
         return false;
     }
+    nv = rp_view(r, node, slot);
     if (filter_run(r->pol, pod, &nv, &st, NULL)) {
         snprintf(why, cap, "a filter plugin failed");
         return false;
@@ -121,10 +144,12 @@ static void filter_node(struct rp *r, struct rp_pod *p, const cJSON *resp,
                                                     en->nlen);
     char why[FILTER_REASON_MAX];
     bool b = before_passed(resp, en->name, en->nlen);
-    bool a = after_passes(r, p->pod, node, why, sizeof(why));
+    bool a = after_passes(r, p->pod, node, *k, why, sizeof(why));
 
-    if (a)
-        r->nv[(*k)++] = (struct node_view){.node = node, .used = node->used};
+    if (a) {
+        r->nv[*k] = rp_view(r, node, *k);
+        (*k)++;
+    }
     if (a == b)
         return;
     buf_printf(&p->diffs, "%s%.*s (before: %s, after: %s)",
@@ -153,8 +178,14 @@ static void rp_filter(struct rp *r, const char *req, const cJSON *resp)
     if (ns->n > r->nvcap) {
         r->nv = xrealloc(r->nv, ns->n * sizeof(*r->nv));
         r->scores = xrealloc(r->scores, ns->n * sizeof(*r->scores));
+        r->scratch = xrealloc(r->scratch,
+                              ns->n * RES_MAX * sizeof(*r->scratch));
         r->nvcap = ns->n;
     }
+    /* The gang table decides as serve's /filter did (it may admit the
+     * pod's gang now, under the new policy's plan). */
+    if (r->gt)
+        gang_filter_ctx(r->gt, r->c, r->pol, p->pod, r->now_ms, &r->ctx);
     buf_reset(&p->diffs);
     for (size_t i = 0; i < ns->n; i++)
         filter_node(r, p, resp, &ns->v[i], &k);
@@ -196,6 +227,72 @@ static void rp_bind(struct rp *r, const char *req, const cJSON *resp)
     cJSON_Delete(b);
 }
 
+/* n digits at s as a number, or -1. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* "2026-11-23T23:08:14.123Z" (what --record writes) in ms since the
+ * epoch. RET MU_OK or MU_EINVAL. */
+static int rp_time(const char *s, int64_t *ms)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+    struct tm tm = {0};
+    time_t t;
+
+    if (!s || strlen(s) != sizeof(shape) - 1)
+        return MU_EINVAL;
+    for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+        if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+            return MU_EINVAL;
+    }
+    tm.tm_year = digits(s, 4) - 1900;
+    tm.tm_mon = digits(s + 5, 2) - 1;
+    tm.tm_mday = digits(s + 8, 2);
+    tm.tm_hour = digits(s + 11, 2);
+    tm.tm_min = digits(s + 14, 2);
+    tm.tm_sec = digits(s + 17, 2);
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+        tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+        return MU_EINVAL;
+    t = timegm(&tm);
+    if (t == (time_t)-1)
+        return MU_EINVAL;
+    *ms = (int64_t)t * 1000 + digits(s + 20, 3);
+    return MU_OK;
+}
+
+/* Time passes to the record's: the gang tick serve runs every
+ * GANG_SVC_TICK_MS and after each gang call runs here before each record
+ * (timeouts, admissions of waiting gangs), and whatever it would answer
+ * or patch is dropped (the record has the real answers). */
+static int rp_clock(struct rp *r, const cJSON *rec, uint64_t lineno,
+                    const char *path, char *err, size_t errlen)
+{
+    struct gang_out out;
+
+    if (!r->gt)
+        return MU_OK;
+    if (rp_time(jstr(rec, "time"), &r->now_ms)) {
+        snprintf(err, errlen, "%s:%llu: time: not a UTC time as --record "
+                 "writes it (2026-01-02T03:04:05.678Z); a gang policy needs "
+                 "the clock", path, (unsigned long long)lineno);
+        return MU_EINVAL;
+    }
+    gang_tick(r->gt, r->c, r->pol, r->now_ms);
+    gang_drain(r->gt, &out);
+    gang_out_fini(&out);
+    return MU_OK;
+}
+
 /* One record line. RET MU_OK or MU_EINVAL with err set. */
 static int rp_line(struct rp *r, const char *line, size_t len,
                    uint64_t lineno, const char *path, char *err,
@@ -209,6 +306,10 @@ static int rp_line(struct rp *r, const char *line, size_t len,
         snprintf(err, errlen, "%s:%llu: not a --record line (needs verb, "
                  "request and response strings)", path,
                  (unsigned long long)lineno);
+        cJSON_Delete(rec);
+        return MU_EINVAL;
+    }
+    if (rp_clock(r, rec, lineno, path, err, errlen)) {
         cJSON_Delete(rec);
         return MU_EINVAL;
     }
@@ -287,10 +388,22 @@ static void rp_fini(struct rp *r)
     strmap_fini(&r->pods);
     free(r->nv);
     free(r->scores);
+    free(r->scratch);
+    gang_table_free(r->gt);
     if (r->c)
         cluster_unlock(r->c);
     cluster_free(r->c);
     policy_free(r->pol);
+}
+
+/* Does the policy list the gang filter (then gangs are replayed)? */
+static bool policy_gangs(const struct policy *pol)
+{
+    for (size_t i = 0; i < pol->nfilters; i++) {
+        if (strcmp(pol->filters[i].plugin->name, "gang") == 0)
+            return true;
+    }
+    return false;
 }
 
 int replay_run(const char *record_path, const char *policy_path,
@@ -308,6 +421,8 @@ int replay_run(const char *record_path, const char *policy_path,
         rc = snapshot_load(cluster_path, &r.c, err, errlen);
     if (rc == MU_OK)
         cluster_wrlock(r.c);   /* the replay's own copy, one thread */
+    if (rc == MU_OK && policy_gangs(r.pol))
+        r.gt = gang_table_new();
     if (rc == MU_OK && !(f = fopen(record_path, "r"))) {
         snprintf(err, errlen, "%s: %s", record_path, strerror(errno));
         rc = MU_EIO;

@@ -7,8 +7,17 @@
  *
  * Each decision is judged in the state the original one saw: the replay
  * starts from SNAP and applies the recorded binds in order (the pods come
- * from the recorded /filter bodies). Gang decisions are not replayed (the
- * new policy's gang filter sees no gang context). */
+ * from the recorded /filter bodies).
+ *
+ * Gangs: when the new policy lists the gang filter, the replay keeps its
+ * own gang table, in the recorded clock (each record's "time"): before
+ * each record it runs the table's tick (serve ticks every 100 ms and after
+ * each gang call), and each /filter goes through gang_filter_ctx as in
+ * serve, so a gang is admitted and planned under the new policy when its
+ * recorded call would have done it, and its members' "after" node is the
+ * new plan's. The recorded binds still set the state (the gang table sees
+ * the members bound where they really went). Held binds are not replayed:
+ * only their answers are recorded. */
 #ifndef MUSTER_SIM_REPLAY_H
 #define MUSTER_SIM_REPLAY_H
 

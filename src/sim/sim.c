@@ -281,8 +281,7 @@ static void job_free(struct sim *s, struct sim_job *j)
 {
     for (uint32_t i = 0; i < j->t.num_pods; i++)
         strmap_del(&s->pods, j->pods[i].key, strlen(j->pods[i].key));
-    if (j->group && j->group->is_job)
-        simq_group_free(s, j->group);
+    simq_group_drop(s, j);
     free(j->pods);
     j->magic = 0;
     free(j);
@@ -583,8 +582,8 @@ static void sim_teardown(struct sim *s)
     free(s->scores);
     free(s->scratch);
     free(s->usage);
-    free(s->jcts);
-    free(s->waits);
+    quantile_fini(&s->jct_q);
+    quantile_fini(&s->wait_q);
     if (s->locked)
         cluster_unlock(s->c);
     cluster_free(s->c);
@@ -619,6 +618,8 @@ int sim_run(const struct sim_opts *o, struct sim_summary *sum, char *err,
     s.err = err;
     s.errlen = errlen;
     err[0] = '\0';
+    quantile_init(&s.jct_q);
+    quantile_init(&s.wait_q);
     s.wall0 = simr_wall();
     rc = sim_setup(&s);
     if (rc == MU_OK) {

@@ -26,8 +26,15 @@
  *    with min_member > 1 then carry the gang label and annotation. Under
  *    other policies their pods are placed one by one, so partial
  *    placements hold GPUs idle, as in a real cluster.
- *  - Memory: the cluster, the live jobs, and 16 bytes per finished job
- *    (the JCT and wait percentiles); the trace itself is streamed. */
+ *  - Memory: the cluster and the live jobs (arrived, not finished), not
+ *    the trace: it is streamed, finished jobs are written out and freed,
+ *    and the JCT and wait percentiles live in fixed-size structures
+ *    (util/quantile.h, about 150 KiB each). They are exact while at most
+ *    QUANT_EXACT_MAX (8,192) jobs finished; beyond, each reported
+ *    percentile is within 1/1024 (0.098%) of the exact one, and
+ *    sim_summary.pct_exact (summary.json "percentiles_exact") says which.
+ *    The validating pre-pass (trace_scan) also keeps a fixed number of
+ *    job_id hashes in memory and spills the rest to a temporary file. */
 #ifndef MUSTER_SIM_SIM_H
 #define MUSTER_SIM_SIM_H
 
@@ -68,6 +75,8 @@ struct sim_summary {
     int64_t median_gpus;
     double wall_s, events_per_s, jobs_per_s;
     bool gang;                   /* the gang table was in use */
+    bool pct_exact;              /* the p50/p95/p99 above are exact (else
+                                    within 1/1024 of it: sim.h, Memory) */
     char policy[256];
 };
 

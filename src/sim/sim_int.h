@@ -10,6 +10,7 @@
 #include "cache/cluster.h"
 #include "policy/policy.h"
 #include "queue/gang.h"
+#include "util/quantile.h"
 #include "util/strmap.h"
 
 #define SIM_JOB_MAGIC 0x53494d4au   /* "SIMJ" */
@@ -56,6 +57,9 @@ struct sim_group {
     size_t n, cap;
     bool parked;
     bool is_job;                 /* a gang job's group (freed with it) */
+    size_t refs;                 /* live jobs queueing here: a shape
+                                    group goes with the last (memory must
+                                    not grow with distinct shapes) */
     size_t gpos;                 /* index in sim.gheap, SIZE_MAX: none */
 };
 
@@ -107,8 +111,7 @@ struct sim {
     int64_t gpu_alloc, gpu_busy, gpu_total, frag, free_gpus;
     uint64_t live_jobs, pending_jobs, running_jobs;
     struct sim_summary sum;
-    int64_t *jcts, *waits;
-    size_t nfin, fincap;
+    struct quantile jct_q, wait_q;   /* fixed memory (quantile.h) */
     int64_t last_t, first_t;
     double i_busy, i_alloc, i_frag, i_free;
     int64_t row[4];              /* last timeline row written */
@@ -133,6 +136,8 @@ void simq_unpark(struct sim *s, struct sim_group *g);
 /* The group a pod of job j queues in (created on first use). */
 struct sim_group *simq_group_for(struct sim *s, struct sim_job *j);
 void simq_group_free(struct sim *s, struct sim_group *g);
+/* Job j is finished: its group goes when no live job queues there. */
+void simq_group_drop(struct sim *s, struct sim_job *j);
 /* Answers to held binds and wake-ups from the gang table. */
 void simq_drain(struct sim *s);
 /* Run cycles until no pod is ready. RET MU_OK or a plugin's error. */

@@ -162,11 +162,25 @@ void simq_group_free(struct sim *s, struct sim_group *g)
 {
     if (!g)
         return;
-    if (g->is_job)
-        strmap_del(&s->groups, g->key, strlen(g->key));
+    strmap_del(&s->groups, g->key, strlen(g->key));
     gheap_del(s, g);
     free(g->heap);
     free(g);
+}
+
+void simq_group_drop(struct sim *s, struct sim_job *j)
+{
+    struct sim_group *g = j->group;
+
+    j->group = NULL;
+    /* No live job queues in g any more, so no pod is in it: parked or
+     * not, nothing is lost (a later job of the shape makes a new one, and
+     * a group emptied by a completion is unparked at this instant
+     * anyway). */
+    if (g && --g->refs == 0) {
+        MU_ASSERT(g->n == 0);
+        simq_group_free(s, g);
+    }
 }
 
 void simq_fini(struct sim *s)
@@ -174,7 +188,7 @@ void simq_fini(struct sim *s)
     size_t it = 0;
     void *v;
 
-    /* Job groups went with their jobs; the shape groups remain. */
+    /* The groups of the jobs still live at the end remain. */
     while (strmap_next(&s->groups, &it, NULL, NULL, &v)) {
         gheap_del(s, v);
         free(((struct sim_group *)v)->heap);
@@ -206,6 +220,7 @@ struct sim_group *simq_group_for(struct sim *s, struct sim_job *j)
         snprintf(key, sizeof(key), "job#%llu", (unsigned long long)j->seq);
         g = group_new(key, true);
         strmap_put(&s->groups, g->key, strlen(g->key), g);
+        g->refs = 1;
         return j->group = g;
     }
     snprintf(key, sizeof(key), "c%lld/m%lld/g%lld",
@@ -216,6 +231,7 @@ struct sim_group *simq_group_for(struct sim *s, struct sim_job *j)
         g = group_new(key, false);
         strmap_put(&s->groups, g->key, strlen(g->key), g);
     }
+    g->refs++;
     return j->group = g;
 }
 

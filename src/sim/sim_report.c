@@ -276,10 +276,8 @@ void simr_job(struct sim *s, const struct sim_job *j)
     size_t nn;
 
     if (j->done) {
-        s->jcts = xgrow(s->jcts, &s->fincap, s->nfin + 1, sizeof(int64_t));
-        s->waits = xrealloc(s->waits, s->fincap * sizeof(int64_t));
-        s->jcts[s->nfin] = j->end_ms - j->submit_ms;
-        s->waits[s->nfin++] = j->start_ms - j->submit_ms;
+        quantile_add(&s->jct_q, j->end_ms - j->submit_ms);
+        quantile_add(&s->wait_q, j->start_ms - j->submit_ms);
         s->sum.job_gpu_seconds += job_gpu_ms(j) / 1000.0;
     }
     if (!s->jobs_csv)
@@ -293,37 +291,14 @@ void simr_job(struct sim *s, const struct sim_job *j)
 
 /* ---- summary ---- */
 
-static int i64_cmp(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted v, in seconds. */
-static double pct(const int64_t *v, size_t n, double q)
-{
-    size_t r;
-
-    if (n == 0)
-        return 0;
-    r = (size_t)ceil(q * (double)n);
-    return (double)v[r > 0 ? r - 1 : 0] / 1000.0;
-}
-
-static void dist(int64_t *v, size_t n, double *mean, double *p50,
+/* Mean and nearest-rank percentiles, in seconds. */
+static void dist(struct quantile *q, double *mean, double *p50,
                  double *p95, double *p99)
 {
-    double sum = 0;
-
-    if (n > 1)
-        qsort(v, n, sizeof(*v), i64_cmp);
-    for (size_t i = 0; i < n; i++)
-        sum += (double)v[i];
-    *mean = n ? sum / (double)n / 1000.0 : 0;
-    *p50 = pct(v, n, 0.50);
-    *p95 = pct(v, n, 0.95);
-    *p99 = pct(v, n, 0.99);
+    *mean = quantile_mean(q) / 1000.0;
+    *p50 = (double)quantile_get(q, 0.50) / 1000.0;
+    *p95 = (double)quantile_get(q, 0.95) / 1000.0;
+    *p99 = (double)quantile_get(q, 0.99) / 1000.0;
 }
 
 void simr_finish(struct sim *s)
@@ -331,10 +306,10 @@ void simr_finish(struct sim *s)
     struct sim_summary *m = &s->sum;
     double span = (double)(s->last_t - s->first_t);
 
-    dist(s->jcts, s->nfin, &m->jct_mean, &m->jct_p50, &m->jct_p95,
-         &m->jct_p99);
-    dist(s->waits, s->nfin, &m->wait_mean, &m->wait_p50, &m->wait_p95,
+    dist(&s->jct_q, &m->jct_mean, &m->jct_p50, &m->jct_p95, &m->jct_p99);
+    dist(&s->wait_q, &m->wait_mean, &m->wait_p50, &m->wait_p95,
          &m->wait_p99);
+    m->pct_exact = quantile_exact(&s->jct_q) && quantile_exact(&s->wait_q);
     m->makespan = span / 1000.0;
     m->busy_gpu_seconds = s->i_busy / 1000.0;
     if (span > 0 && s->gpu_total > 0) {
@@ -380,6 +355,8 @@ int simr_summary_json(const struct sim *s)
             (unsigned long long)m->jobs, (unsigned long long)m->completed,
             (unsigned long long)m->unfinished,
             (unsigned long long)m->skipped_lines);
+    fprintf(f, "  \"percentiles_exact\": %s,\n", m->pct_exact ? "true" :
+            "false");
     fprintf(f, "  \"jct_s\": {\"mean\": %.3f, \"p50\": %.3f, \"p95\": %.3f,"
             " \"p99\": %.3f},\n", m->jct_mean, m->jct_p50, m->jct_p95,
             m->jct_p99);
@@ -439,6 +416,9 @@ void sim_summary_print(const struct sim_summary *m, FILE *out)
             m->jct_mean, m->jct_p50, m->jct_p95, m->jct_p99);
     fprintf(out, "queueing (s)     %10.1f %10.1f %10.1f %10.1f\n",
             m->wait_mean, m->wait_p50, m->wait_p95, m->wait_p99);
+    if (!m->pct_exact)
+        fprintf(out, "                 (percentiles within 0.1%%: over %u "
+                "jobs finished)\n", QUANT_EXACT_MAX);
     fprintf(out, "makespan         %s (%.1f s; arrivals x %.4g)\n", mk,
             m->makespan, m->time_scale);
     fprintf(out, "GPU utilisation  %.1f%% busy, %.1f%% allocated "

@@ -577,21 +577,135 @@ static int u64_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Duplicate job_ids in fixed memory: up to `mem` hashes in an array; past
+ * that, full arrays are spilled to a temporary file and the check runs
+ * once per hash partition (h % parts), each small enough for the array. */
+struct id_set {
+    struct id_hash *a;
+    size_t n, cap, mem;
+    FILE *spill;
+    uint64_t total;
+    uint64_t first_dup, first_prev;   /* the lowest duplicate line */
+};
+
+#define ID_BLOCK 4096   /* hashes per read of the spill file */
+
 /* Sort the hashes; every entry equal to its predecessor is a duplicate. */
-static void find_dups(struct id_hash *ids, size_t n, struct trace_stats *st)
+static void find_dups(struct id_set *ids, struct trace_stats *st)
 {
-    if (n < 2)
+    struct id_hash *v = ids->a;
+
+    if (ids->n < 2)
         return;   /* qsort must not see a NULL array */
-    qsort(ids, n, sizeof(*ids), id_hash_cmp);
-    for (size_t i = 1; i < n; i++) {
-        if (ids[i].h != ids[i - 1].h)
+    qsort(v, ids->n, sizeof(*v), id_hash_cmp);
+    for (size_t i = 1; i < ids->n; i++) {
+        if (v[i].h != v[i - 1].h)
             continue;
         st->dup_lines = xrealloc(st->dup_lines,
                                  (st->ndups + 1) * sizeof(uint64_t));
-        st->dup_lines[st->ndups++] = ids[i].line;
+        st->dup_lines[st->ndups++] = v[i].line;
+        if (ids->first_dup == 0 || v[i].line < ids->first_dup) {
+            ids->first_dup = v[i].line;
+            ids->first_prev = v[i - 1].line;
+        }
     }
+}
+
+static int ids_spill(struct id_set *ids, const char *path, char *err,
+                     size_t errlen)
+{
+    if (!ids->spill && !(ids->spill = tmpfile())) {
+        snprintf(err, errlen, "%s: a temporary file for the job_id check: "
+                 "%s", path, strerror(errno));
+        return MU_EIO;
+    }
+    if (ids->n && fwrite(ids->a, sizeof(*ids->a), ids->n, ids->spill) !=
+                      ids->n) {
+        snprintf(err, errlen, "%s: writing the job_id check's temporary "
+                 "file: %s", path, strerror(errno));
+        return MU_EIO;
+    }
+    ids->n = 0;
+    return MU_OK;
+}
+
+static int ids_add(struct id_set *ids, const struct trace_job *j,
+                   const char *path, char *err, size_t errlen)
+{
+    int rc = MU_OK;
+
+    if (ids->n == ids->mem)
+        rc = ids_spill(ids, path, err, errlen);
+    if (rc)
+        return rc;
+    ids->a = xgrow(ids->a, &ids->cap, ids->n + 1, sizeof(*ids->a));
+    ids->a[ids->n].h = strmap_hash(j->id, strlen(j->id));
+    ids->a[ids->n++].line = j->line;
+    ids->total++;
+    return MU_OK;
+}
+
+/* One partition of the spilled hashes into the array, then its dups. */
+static int ids_partition(struct id_set *ids, uint64_t part, uint64_t parts,
+                         struct id_hash *blk, struct trace_stats *st)
+{
+    size_t got;
+
+    rewind(ids->spill);
+    ids->n = 0;
+    while ((got = fread(blk, sizeof(*blk), ID_BLOCK, ids->spill)) > 0) {
+        for (size_t i = 0; i < got; i++) {
+            if (blk[i].h % parts != part)
+                continue;
+            /* Hashes spread evenly: a partition holds about mem / 2. */
+            ids->a = xgrow(ids->a, &ids->cap, ids->n + 1, sizeof(*ids->a));
+            ids->a[ids->n++] = blk[i];
+        }
+    }
+    if (ferror(ids->spill))
+        return MU_EIO;
+    find_dups(ids, st);
+    return MU_OK;
+}
+
+static int ids_finish(struct id_set *ids, struct trace_stats *st,
+                      const char *path, char *err, size_t errlen)
+{
+    struct id_hash *blk;
+    uint64_t parts;
+    int rc = MU_OK;
+
+    if (!ids->spill) {
+        find_dups(ids, st);
+        goto out;
+    }
+    rc = ids_spill(ids, path, err, errlen);
+    if (rc)
+        return rc;
+    if (fflush(ids->spill)) {
+        snprintf(err, errlen, "%s: the job_id check's temporary file: %s",
+                 path, strerror(errno));
+        return MU_EIO;
+    }
+    parts = ids->total / MU_MAX(ids->mem / 2, 1) + 1;
+    blk = xcalloc(ID_BLOCK, sizeof(*blk));
+    for (uint64_t k = 0; k < parts && rc == MU_OK; k++)
+        rc = ids_partition(ids, k, parts, blk, st);
+    free(blk);
+    if (rc)
+        snprintf(err, errlen, "%s: reading the job_id check's temporary "
+                 "file", path);
+out:
     if (st->ndups > 1)
         qsort(st->dup_lines, st->ndups, sizeof(uint64_t), u64_cmp);
+    return rc;
+}
+
+static void ids_fini(struct id_set *ids)
+{
+    if (ids->spill)
+        fclose(ids->spill);
+    FREE_NULL(ids->a);
 }
 
 bool trace_stats_is_dup(const struct trace_stats *st, uint64_t line)
@@ -626,28 +740,39 @@ static void scan_add(struct trace_stats *st, const struct trace_job *j,
     hist[j->gpus_per_pod] += j->num_pods;
 }
 
-/* The first duplicate as an error message. */
-static void dup_err(const struct trace_stats *st, const char *path,
-                    const struct id_hash *ids, size_t n, char *err,
-                    size_t errlen)
-{
-    for (size_t i = 1; i < n; i++) {
-        if (ids[i].h == ids[i - 1].h && ids[i].line == st->dup_lines[0]) {
-            snprintf(err, errlen, "%s:%llu: job_id: repeats line %llu's",
-                     path, (unsigned long long)ids[i].line,
-                     (unsigned long long)ids[i - 1].line);
-            return;
-        }
-    }
-}
-
 int trace_scan(const char *path, bool skip_bad, struct trace_stats *st,
                char *err, size_t errlen)
 {
+    return trace_scan_mem(path, skip_bad, TRACE_IDS_MEM, st, err, errlen);
+}
+
+/* The lines after the pass: duplicates, the totals, the median. */
+static int scan_end(struct id_set *ids, const char *path, bool skip_bad,
+                    struct trace_stats *st, const uint64_t *hist, char *err,
+                    size_t errlen)
+{
+    int rc = ids_finish(ids, st, path, err, errlen);
+
+    if (rc)
+        return rc;
+    if (st->ndups && (!skip_bad || st->bad == 0))
+        snprintf(err, errlen, "%s:%llu: job_id: repeats line %llu's", path,
+                 (unsigned long long)ids->first_dup,
+                 (unsigned long long)ids->first_prev);
+    if (st->ndups && !skip_bad)
+        rc = MU_EINVAL;
+    st->bad += skip_bad ? st->ndups : 0;
+    st->jobs -= skip_bad ? st->ndups : 0;
+    st->median_gpus = median_gpus(hist, st->pods);
+    return rc;
+}
+
+int trace_scan_mem(const char *path, bool skip_bad, size_t ids_mem,
+                   struct trace_stats *st, char *err, size_t errlen)
+{
     struct trace_reader *r = NULL;
-    struct id_hash *ids = NULL;
+    struct id_set ids = {.mem = MU_MAX(ids_mem, 1)};
     uint64_t *hist = xcalloc(TRACE_MAX_GPUS + 1, sizeof(*hist));
-    size_t nids = 0, cap = 0;
     struct trace_job j;
     char lerr[256];
     int rc;
@@ -663,31 +788,19 @@ int trace_scan(const char *path, bool skip_bad, struct trace_stats *st,
             continue;
         }
         if (rc == MU_OK) {
-            ids = xgrow(ids, &cap, nids + 1, sizeof(*ids));
-            ids[nids].h = strmap_hash(j.id, strlen(j.id));
-            ids[nids++].line = j.line;
             scan_add(st, &j, hist);
+            rc = ids_add(&ids, &j, path, err, errlen);
         } else if (rc != MU_ENOENT) {
             snprintf(err, errlen, "%s", lerr);
         }
     }
-    if (rc == MU_ENOENT) {
-        rc = MU_OK;
-        find_dups(ids, nids, st);
-        if (st->ndups && (!skip_bad || st->bad == 0))
-            dup_err(st, path, ids, nids, err, errlen);
-        if (st->ndups && !skip_bad)
-            rc = MU_EINVAL;
-        st->bad += skip_bad ? st->ndups : 0;
-        st->jobs -= skip_bad ? st->ndups : 0;
-        st->median_gpus = median_gpus(hist, st->pods);
-    }
+    if (rc == MU_ENOENT)
+        rc = scan_end(&ids, path, skip_bad, st, hist, err, errlen);
     trace_reader_free(r);
-    free(ids);
+    ids_fini(&ids);
     free(hist);
     return rc;
 }
-
 void trace_stats_fini(struct trace_stats *st)
 {
     FREE_NULL(st->dup_lines);

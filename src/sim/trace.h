@@ -23,6 +23,7 @@
 #define TRACE_USER_MAX 128
 #define TRACE_MAX_PODS 10000u
 #define TRACE_MAX_GPUS 1024
+#define TRACE_IDS_MEM 65536u         /* trace_scan: hashes in memory */
 #define TRACE_MAX_MS (10000000000LL * 1000)   /* 10^10 s: ~317 years */
 
 struct trace_job {
@@ -78,13 +79,19 @@ struct trace_stats {
 };
 
 /* Validate a whole trace file before a run: every line (including
- * duplicate job_ids, found through 64-bit hashes of the ids: 16 bytes per
- * job, not the jobs themselves). Without skip_bad the first bad line is an
- * error (err names it); with it bad lines are counted and the first is
- * still described in err (as a note; RET is MU_OK).
+ * duplicate job_ids, found through 64-bit hashes of the ids). Memory is
+ * fixed: TRACE_IDS_MEM hashes (16 bytes each) in memory; a longer trace's
+ * hashes go to a temporary file (tmpfile(3), 16 bytes per job) that is
+ * then checked in ~total / (TRACE_IDS_MEM / 2) hash partitions. Without
+ * skip_bad the first bad line is an error (err names it); with it bad
+ * lines are counted and the first is still described in err (as a note;
+ * RET is MU_OK).
  * RET MU_OK, MU_EINVAL, MU_EIO */
 int trace_scan(const char *path, bool skip_bad, struct trace_stats *st,
                char *err, size_t errlen);
+/* trace_scan with ids_mem hashes in memory instead (tests use a few). */
+int trace_scan_mem(const char *path, bool skip_bad, size_t ids_mem,
+                   struct trace_stats *st, char *err, size_t errlen);
 void trace_stats_fini(struct trace_stats *st);
 /* Is line one of st's duplicate lines? O(log ndups). */
 bool trace_stats_is_dup(const struct trace_stats *st, uint64_t line);

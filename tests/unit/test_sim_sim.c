@@ -261,6 +261,7 @@ Test(sim, fifo_on_one_node_gives_hand_computed_times)
     cr_assert(fabs(r.sum.wait_mean - 67.5) < 1e-9);
     cr_assert(fabs(r.sum.jct_p50 - 110) < 1e-9);
     cr_assert(fabs(r.sum.jct_p99 - 140) < 1e-9);
+    cr_assert(r.sum.pct_exact, "4 jobs: the percentiles are exact");
     /* GPU-seconds: 8*100 + 4*50 + 4*30 + 2*10 = 1140 over 8 x 150. */
     cr_assert(fabs(r.sum.busy_gpu_seconds - 1140) < 1e-9);
     cr_assert(fabs(r.sum.gpu_util - 1140.0 / 1200.0) < 1e-9);

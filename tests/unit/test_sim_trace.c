@@ -2,6 +2,7 @@
  * every validation error with its line number, and the pre-pass. */
 #include "common.h"
 #include "sim/trace.h"
+#include "util/xmalloc.h"
 
 #include <criterion/criterion.h>
 #include <unistd.h>
@@ -214,6 +215,56 @@ Test(trace, scan_reports_a_duplicate_id_by_line)
     trace_stats_fini(&st);
     unlink(path);
     free(path);
+}
+
+/* A trace longer than the in-memory hashes spills them to a temporary
+ * file and checks them by partition: the same duplicates, the same first
+ * one in the message, whatever the memory. */
+Test(trace, scan_with_few_hashes_in_memory_finds_the_same_duplicates)
+{
+    char *text = xstrdup(HDR), *path;
+    static const size_t mems[] = {1, 3, 16, 1000};
+    struct trace_stats st;
+    char err[256] = "";
+
+    for (int i = 0; i < 200; i++) {
+        /* ids repeat: j5 at lines 7 and 107, j17 at 19, 119, 169. */
+        int id = i < 100 ? i : i < 150 ? i - 100 + 1000 : i - 150 + 1000;
+        char *next;
+
+        if (i == 105)
+            id = 5;
+        if (i == 117 || i == 167)
+            id = 17;
+        next = xasprintf("%sj%d,%d,1,1,1\n", text, id, i);
+        free(text);
+        text = next;
+    }
+    path = write_tmp(text);
+    for (size_t m = 0; m < ARRAY_LEN(mems); m++) {
+        cr_assert_eq(trace_scan_mem(path, false, mems[m], &st, err,
+                                    sizeof(err)), MU_EINVAL);
+        cr_assert(strstr(err, ":107: job_id: repeats line 7's"), "mem %zu: "
+                  "%s", mems[m], err);
+        trace_stats_fini(&st);
+        cr_assert_eq(trace_scan_mem(path, true, mems[m], &st, err,
+                                    sizeof(err)), MU_OK, "%s", err);
+        /* j5 once, j17 twice (lines 119, 169: i 117 and 167 are j17, so
+         * j1017 is gone and j1005 appears once), j1000..j1049 again at
+         * lines 152..201 but for those two: 51. */
+        cr_assert_eq(st.ndups, 51, "mem %zu: %zu", mems[m], st.ndups);
+        cr_assert_eq(st.jobs, 149);
+        cr_assert(trace_stats_is_dup(&st, 107));
+        cr_assert(trace_stats_is_dup(&st, 119));
+        cr_assert(trace_stats_is_dup(&st, 169));
+        cr_assert(trace_stats_is_dup(&st, 152));
+        cr_assert_not(trace_stats_is_dup(&st, 7));
+        cr_assert_not(trace_stats_is_dup(&st, 102));
+        trace_stats_fini(&st);
+    }
+    unlink(path);
+    free(path);
+    free(text);
 }
 
 Test(trace, parsers_reject_garbage)
