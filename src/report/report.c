@@ -126,8 +126,10 @@ void report_input_name(struct report_input *in,
         stem[i] = ok ? c : '_';
     }
     stem[len] = '\0';
-    if (len == 0 || !strcmp(stem, ".") || !strcmp(stem, ".."))
+    if (len == 0)
         snprintf(stem, sizeof(stem), "input");
+    if (stem[0] == '.')         /* no hidden, "." or ".." directories */
+        stem[0] = '_';
     do {
         if (suffix == 1)
             snprintf(in->name, sizeof(in->name), "%s", stem);

@@ -357,7 +357,7 @@ static int bench_start(struct bench *b, struct bench_worker *w, size_t run,
         fprintf(stderr, "muster bench: pipe: %s\n", strerror(errno));
         return MU_EIO;
     }
-    fprintf(stderr, "muster bench: [%zu/%zu] start trace=%s policy=%s\n",
+    fprintf(stderr, "muster bench: run %zu/%zu start trace=%s policy=%s\n",
             started, total, b->traces[run / r->npolicies].name,
             b->policies[run % r->npolicies].name);
     fflush(NULL);
@@ -422,11 +422,12 @@ static int bench_finish(struct bench *b, struct bench_worker *w, int status,
         rc = m->rc;
     } else {
         r->runs[w->run].sum = m->sum;
-        fprintf(stderr, "muster bench: [%zu/%zu] done  trace=%s policy=%s "
-                "in %.2f s: %llu jobs, %llu completed, mean JCT %.1f s\n",
-                *done, total, tn, pn, bench_now() - w->t0,
-                (unsigned long long)m->sum.jobs,
-                (unsigned long long)m->sum.completed, m->sum.jct_mean);
+        fprintf(stderr, "muster bench: run %zu/%zu done  trace=%s policy=%s"
+                " in %.2f s: %llu jobs, %llu completed, mean JCT %.1f s (%zu "
+                "of %zu finished)\n", w->run + 1, total, tn, pn,
+                bench_now() - w->t0, (unsigned long long)m->sum.jobs,
+                (unsigned long long)m->sum.completed, m->sum.jct_mean, *done,
+                total);
     }
     free(m);
     w->pid = 0;
