@@ -197,7 +197,7 @@ static char *bench_cmdline(int argc, char **argv)
 }
 
 /* Load every input once before forking, so a bad file is one clear error
- * and exit 2, not N failed runs. RET MU_OK, MU_EINVAL, MU_EIO */
+ * and exit 2, not N failed runs. RET MU_OK, MU_EINVAL, MU_EIO (missing) */
 static int bench_check_inputs(const struct bench *b)
 {
     char err[512];
@@ -519,9 +519,9 @@ static int bench_setup(struct bench *b)
     r->cluster.path = b->base.cluster_path;
     r->cmdline = b->cmdline;
     bench_date(r->date, sizeof(r->date));
-    rc = bench_check_inputs(b);
-    if (rc)
-        return rc == MU_EINVAL || rc == MU_ENOENT ? 2 : 1;
+    /* A named input that is missing or invalid is bad usage: exit 2. */
+    if (bench_check_inputs(b))
+        return 2;
     rc = bench_hash(&r->cluster);
     for (size_t t = 0; !rc && t < r->ntraces; t++)
         rc = bench_hash(&b->traces[t]);
