@@ -43,7 +43,9 @@ static const struct rm_def rm_defs[] = {
     RM("wait_p99_s", "wait p99 (s)", REPORT_LOWER, wait_p99, RK_F, 3, 1),
     RM("makespan_s", "makespan (s)", REPORT_LOWER, makespan, RK_F, 3, 1),
     RM("gpu_util_pct", "GPU util (%)", REPORT_HIGHER, gpu_util, RK_F, 2, 100),
-    RM("gpu_alloc_pct", "GPU alloc (%)", REPORT_HIGHER, gpu_alloc, RK_F, 2,
+    /* Allocated includes GPUs held idle by partly placed jobs: not a
+     * goal in itself, so no best is marked. */
+    RM("gpu_alloc_pct", "GPU alloc (%)", REPORT_NONE, gpu_alloc, RK_F, 2,
        100),
     RM("frag_gpus", "frag GPUs", REPORT_LOWER, frag_gpus, RK_F, 3, 1),
     RM("frag_share_pct", "frag (% of free)", REPORT_LOWER, frag_share, RK_F,

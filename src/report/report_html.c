@@ -61,8 +61,9 @@ static void html_inputs(const struct report *r, FILE *f)
         html_input_row(f, "trace", &r->traces[t]);
     fprintf(f, "</table>\n<p>Best value per column highlighted (lower is "
             "better for JCT, wait, makespan, fragmentation, unfinished and "
-            "partial jobs; higher for done jobs and GPU utilisation and "
-            "allocation). JCT and wait cover completed jobs. Every metric: "
+            "partial jobs; higher for done jobs and GPU utilisation; GPU "
+            "alloc counts idle held GPUs too, so it is not ranked). JCT and "
+            "wait cover completed jobs. Every metric: "
             "<a href=\"results.csv\">results.csv</a>; per run: "
             "runs/TRACE/POLICY/.</p>\n");
 }

@@ -40,7 +40,8 @@ static void md_inputs(const struct report *r, FILE *f)
     }
     fprintf(f, "\nBest value per column in **bold** (lower is better for "
             "JCT, wait, makespan, fragmentation, unfinished and partial "
-            "jobs; higher for done jobs and GPU utilisation/allocation). "
+            "jobs; higher for done jobs and GPU utilisation; GPU alloc "
+            "counts idle held GPUs too, so it is not ranked). "
             "JCT and wait cover completed jobs. Per-run files: "
             "runs/TRACE/POLICY/ (jobs.csv, timeline.csv, summary.json); "
             "every metric: results.csv.\n");
@@ -80,6 +81,7 @@ void report_winner(const struct report *r, size_t t, FILE *f,
                    const char *bold_on, const char *bold_off)
 {
     size_t i = report_metric_index(column), order[REPORT_MAX_POLICIES];
+    size_t ntied = 1;
     char a[64], b[64];
 
     report_rank(r, t, i, order);
@@ -88,12 +90,19 @@ void report_winner(const struct report *r, size_t t, FILE *f,
         fprintf(f, "%s: every policy ties at %s%s.", what, a, unit);
         return;
     }
-    fprintf(f, "%s: %s%s%s (%s%s", what, bold_on, r->policies[order[0]].name,
-            bold_off, a, unit);
-    if (r->npolicies > 1) {
-        report_fmt(i, &r->runs[t * r->npolicies + order[1]].sum, b,
+    /* Every policy tied for the best is named, the runner-up after. */
+    while (ntied < r->npolicies && report_marked(r, t, order[ntied], i))
+        ntied++;
+    fprintf(f, "%s: ", what);
+    for (size_t k = 0; k < ntied; k++)
+        fprintf(f, "%s%s%s%s", k == 0 ? "" : k + 1 < ntied ? ", " : " and ",
+                bold_on, r->policies[order[k]].name, bold_off);
+    fprintf(f, "%s (%s%s", ntied > 1 ? " tie" : "", a, unit);
+    if (ntied < r->npolicies) {
+        report_fmt(i, &r->runs[t * r->npolicies + order[ntied]].sum, b,
                    sizeof(b));
-        fprintf(f, "; next: %s, %s%s", r->policies[order[1]].name, b, unit);
+        fprintf(f, "; next: %s, %s%s", r->policies[order[ntied]].name, b,
+                unit);
     }
     fprintf(f, ").");
 }

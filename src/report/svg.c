@@ -33,12 +33,15 @@ const char *svg_colour(size_t i)
     return svg_colours[i % ARRAY_LEN(svg_colours)];
 }
 
-/* Dash pattern for series past the first 10, so repeats stay apart. */
+/* Every series has its own dash pattern as well as its colour, so lines
+ * that coincide (two policies placing alike) still show both colours. */
 static const char *svg_dash(size_t i)
 {
-    static const char *const dashes[] = {"none", "6 3", "2 3", "8 3 2 3"};
+    static const char *const dashes[] = {
+        "none", "10 5", "3 4", "12 4 3 4", "6 3", "2 2", "16 4", "8 3 2 3 2 3",
+    };
 
-    return dashes[(i / ARRAY_LEN(svg_colours)) % ARRAY_LEN(dashes)];
+    return dashes[i % ARRAY_LEN(dashes)];
 }
 
 void svg_fmt_num(double v, char *dst, size_t cap)

@@ -57,8 +57,8 @@ int svg_escape(struct buf *out, const char *s);
  * "1200", "35k", "1.2M". OUT dst */
 void svg_fmt_num(double v, char *dst, size_t cap);
 
-/* The colour of series i (distinct for the first 10; then repeats with a
- * dash pattern, see svg_dash). */
+/* The colour of series i (distinct for the first 10; every series also
+ * gets its own dash pattern, so coinciding lines stay visible). */
 const char *svg_colour(size_t i);
 
 #endif
