@@ -11,7 +11,7 @@
 # NodeNames (nodeCacheCapable) and as a full NodeList. In snapshot mode
 # /bind records the pod on its node in muster's cache (no API server).
 # Prints ONE markdown table and writes it to bench/out/latest.md. Run by
-# `make bench` (which builds everything first); ~3-4 minutes.
+# `make bench` (which builds everything first); ~2-4 minutes.
 #
 #   bench/run.sh [--floor-only]     --floor-only: no muster (tool checks)
 #
@@ -119,11 +119,11 @@ scenario() {
 }
 
 : >"$T/results.txt"
-scenario names-100 names 100 2000 100 0 10
-scenario names-1000 names 1000 1000 50 0 10
-scenario names-5000 names 5000 400 20 100 10
-scenario nodelist-100 nodelist 100 200 20 10 10
-scenario nodelist-1000 nodelist 1000 10 3 3 3
+scenario names-100 names 100 1000 50 0 10
+scenario names-1000 names 1000 500 20 0 10
+scenario names-5000 names 5000 200 10 100 10
+scenario nodelist-100 nodelist 100 100 10 10 10
+scenario nodelist-1000 nodelist 1000 6 2 3 2
 scenario nodelist-5000 nodelist 5000 2 1 1 1
 
 mkdir -p bench/out
@@ -132,7 +132,7 @@ mkdir -p bench/out
     echo
     echo "$(nproc) CPUs, $(uname -sr), muster $(git rev-parse --short HEAD 2>/dev/null || echo '?'); one keep-alive connection, filter, prioritize, then bind per pod; pods rotate cpu-only/1/2/4/8 GPUs (~3 KB each), each with a UID of its own."
     echo "names-N: nodeCacheCapable request with N of the 5,000 node names; nodelist-N: full NodeList of the first N Nodes (~8.8 KB each). bind: ExtenderBindingArgs of the pod just filtered; muster serves a --snapshot (no API server), so bind records the pod on its node in the cache; a fresh muster per scenario."
-    echo "Calls per verb: names-100 2,000, names-1000 1,000, names-5000 400, nodelist-100 200, nodelist-1000 10, nodelist-5000 2 (a 44 MB body: its p99 is just the slower of two)."
+    echo "Calls per verb: names-100 1,000, names-1000 500, names-5000 200, nodelist-100 100, nodelist-1000 6, nodelist-5000 2 (a 44 MB body: its p99 is just the slower of two)."
     echo "ratio = muster p50 / floor p50 (below 1: muster is faster than the trivial extender)."
     awk -f bench/table.awk "$T/results.txt"
 } >"$OUT"

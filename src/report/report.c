@@ -21,7 +21,9 @@ struct rm_def {
 };
 
 #define RM(col, lab, bet, field, kind, dig, sc)                                \
-    {{col, lab, bet}, offsetof(struct sim_summary, field), kind, dig, sc}
+    {                                                                          \
+        {col, lab, bet}, offsetof(struct sim_summary, field), kind, dig, sc    \
+    }
 
 static const struct rm_def rm_defs[] = {
     RM("jobs", NULL, REPORT_NONE, jobs, RK_U64, 0, 1),
@@ -45,11 +47,10 @@ static const struct rm_def rm_defs[] = {
     RM("gpu_util_pct", "GPU util (%)", REPORT_HIGHER, gpu_util, RK_F, 2, 100),
     /* Allocated includes GPUs held idle by partly placed jobs: not a
      * goal in itself, so no best is marked. */
-    RM("gpu_alloc_pct", "GPU alloc (%)", REPORT_NONE, gpu_alloc, RK_F, 2,
-       100),
+    RM("gpu_alloc_pct", "GPU alloc (%)", REPORT_NONE, gpu_alloc, RK_F, 2, 100),
     RM("frag_gpus", "frag GPUs", REPORT_LOWER, frag_gpus, RK_F, 3, 1),
-    RM("frag_share_pct", "frag (% of free)", REPORT_LOWER, frag_share, RK_F,
-       2, 100),
+    RM("frag_share_pct", "frag (% of free)", REPORT_LOWER, frag_share, RK_F, 2,
+       100),
     RM("busy_gpu_seconds", NULL, REPORT_NONE, busy_gpu_seconds, RK_F, 3, 1),
     RM("job_gpu_seconds", NULL, REPORT_NONE, job_gpu_seconds, RK_F, 3, 1),
     RM("time_scale", NULL, REPORT_NONE, time_scale, RK_F, 6, 1),
@@ -108,8 +109,8 @@ void report_fmt(size_t i, const struct sim_summary *s, char *dst, size_t cap)
 
 /* ---- names ---- */
 
-void report_input_name(struct report_input *in,
-                       const struct report_input *all, size_t n)
+void report_input_name(struct report_input *in, const struct report_input *all,
+                       size_t n)
 {
     const char *base = strrchr(in->path, '/');
     char stem[48];
@@ -130,7 +131,7 @@ void report_input_name(struct report_input *in,
     stem[len] = '\0';
     if (len == 0)
         snprintf(stem, sizeof(stem), "input");
-    if (stem[0] == '.')         /* no hidden, "." or ".." directories */
+    if (stem[0] == '.') /* no hidden, "." or ".." directories */
         stem[0] = '_';
     do {
         if (suffix == 1)

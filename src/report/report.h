@@ -14,26 +14,26 @@
 
 /* Caps on one bench: every policy is a plot series. */
 #define REPORT_MAX_POLICIES 32
-#define REPORT_MAX_TRACES 64
+#define REPORT_MAX_TRACES   64
 
 /* An input file: where it is, its short name in the report, its hash. */
 struct report_input {
     const char *path;
-    char name[64];             /* file name without directory and extension,
-                                  [A-Za-z0-9._-] only, unique per kind */
+    char name[64]; /* file name without directory and extension,
+                      [A-Za-z0-9._-] only, unique per kind */
     char sha256[SHA256_HEX_LEN];
 };
 
 /* The outcome of one policy on one trace. */
 struct report_run {
     struct sim_summary sum;
-    char dir[4096];            /* OUT_DIR/runs/<trace>/<policy> */
+    char dir[4096]; /* OUT_DIR/runs/<trace>/<policy> */
 };
 
 struct report {
     const char *out_dir;
-    const char *cmdline;       /* the exact command line, shell-quoted */
-    char date[32];             /* UTC, ISO 8601 */
+    const char *cmdline; /* the exact command line, shell-quoted */
+    char date[32];       /* UTC, ISO 8601 */
     struct report_input cluster;
     struct report_input *traces, *policies;
     size_t ntraces, npolicies;
@@ -46,8 +46,8 @@ enum report_better { REPORT_NONE, REPORT_LOWER, REPORT_HIGHER };
 
 /* One column of results.csv; those with a label are in report.md too. */
 struct report_metric {
-    const char *column;        /* results.csv header */
-    const char *label;         /* report.md header; NULL: CSV only */
+    const char *column; /* results.csv header */
+    const char *label;  /* report.md header; NULL: CSV only */
     enum report_better better;
 };
 
@@ -65,8 +65,8 @@ double report_value(size_t i, const struct sim_summary *s);
 /* Fill in->name from in->path: the base name without its extension, other
  * characters than [A-Za-z0-9._-] as '_', made unique among the first n
  * inputs of `all` with a -2, -3... suffix. */
-void report_input_name(struct report_input *in,
-                       const struct report_input *all, size_t n);
+void report_input_name(struct report_input *in, const struct report_input *all,
+                       size_t n);
 
 /* Write results.csv, report.md, report.html and plots/ into r->out_dir,
  * reading each run's jobs.csv and timeline.csv for the plots.

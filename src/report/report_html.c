@@ -24,12 +24,23 @@ static void html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
         }
     }
 }
@@ -46,26 +57,29 @@ static void html_inputs(const struct report *r, FILE *f)
 {
     const struct sim_summary *s = &r->runs[0].sum;
 
-    fprintf(f, "<ul>\n<li>muster version: %s</li>\n<li>date: %s</li>\n"
-            "<li>command: <code>", MUSTER_VERSION, r->date);
+    fprintf(f,
+            "<ul>\n<li>muster version: %s</li>\n<li>date: %s</li>\n"
+            "<li>command: <code>",
+            MUSTER_VERSION, r->date);
     html_text(f, r->cmdline);
     fprintf(f, "</code></li>\n<li>cluster: <code>");
     html_text(f, r->cluster.path);
-    fprintf(f, "</code> (%zu nodes, %lld GPUs), sha256 <code>%s</code></li>"
+    fprintf(f,
+            "</code> (%zu nodes, %lld GPUs), sha256 <code>%s</code></li>"
             "\n</ul>\n<table class=\"inputs\">\n<tr><th>input</th><th>name"
-            "</th><th>file</th><th>sha256</th></tr>\n", s->nodes,
-            (long long)s->cluster_gpus, r->cluster.sha256);
+            "</th><th>file</th><th>sha256</th></tr>\n",
+            s->nodes, (long long)s->cluster_gpus, r->cluster.sha256);
     for (size_t p = 0; p < r->npolicies; p++)
         html_input_row(f, "policy", &r->policies[p]);
     for (size_t t = 0; t < r->ntraces; t++)
         html_input_row(f, "trace", &r->traces[t]);
     fprintf(f, "</table>\n<p>Best value per column highlighted (lower is "
-            "better for JCT, wait, makespan, fragmentation, unfinished and "
-            "partial jobs; higher for done jobs and GPU utilisation; GPU "
-            "alloc counts idle held GPUs too, so it is not ranked). JCT and "
-            "wait cover completed jobs. Every metric: "
-            "<a href=\"results.csv\">results.csv</a>; per run: "
-            "runs/TRACE/POLICY/.</p>\n");
+               "better for JCT, wait, makespan, fragmentation, unfinished and "
+               "partial jobs; higher for done jobs and GPU utilisation; GPU "
+               "alloc counts idle held GPUs too, so it is not ranked). JCT and "
+               "wait cover completed jobs. Every metric: "
+               "<a href=\"results.csv\">results.csv</a>; per run: "
+               "runs/TRACE/POLICY/.</p>\n");
 }
 
 static void html_table(const struct report *r, size_t t, FILE *f)
@@ -87,8 +101,8 @@ static void html_table(const struct report *r, size_t t, FILE *f)
             if (!m[i].label)
                 continue;
             report_fmt(i, &r->runs[t * r->npolicies + p].sum, v, sizeof(v));
-            fprintf(f, "<td%s>%s</td>", report_marked(r, t, p, i)
-                    ? " class=\"best\"" : "", v);
+            fprintf(f, "<td%s>%s</td>",
+                    report_marked(r, t, p, i) ? " class=\"best\"" : "", v);
         }
         fprintf(f, "</tr>\n");
     }
@@ -97,8 +111,7 @@ static void html_table(const struct report *r, size_t t, FILE *f)
 
 static void html_trace(const struct report *r, size_t t, FILE *f)
 {
-    fprintf(f, "<h2>Trace %s</h2>\n<p>%llu jobs from <code>",
-            r->traces[t].name,
+    fprintf(f, "<h2>Trace %s</h2>\n<p>%llu jobs from <code>", r->traces[t].name,
             (unsigned long long)r->runs[t * r->npolicies].sum.jobs);
     html_text(f, r->traces[t].path);
     fprintf(f, "</code>.</p>\n");

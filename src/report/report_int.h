@@ -7,10 +7,10 @@
 #include "report/report.h"
 
 enum report_plot_kind {
-    REPORT_PLOT_JCT,      /* CDF of job completion time */
-    REPORT_PLOT_WAIT,     /* CDF of queueing delay */
-    REPORT_PLOT_UTIL,     /* GPUs allocated over time */
-    REPORT_PLOT_BARS,     /* mean JCT, makespan, utilisation */
+    REPORT_PLOT_JCT,  /* CDF of job completion time */
+    REPORT_PLOT_WAIT, /* CDF of queueing delay */
+    REPORT_PLOT_UTIL, /* GPUs allocated over time */
+    REPORT_PLOT_BARS, /* mean JCT, makespan, utilisation */
     REPORT_PLOT_KINDS
 };
 
@@ -26,8 +26,8 @@ void report_rank(const struct report *r, size_t t, size_t i, size_t *order);
 bool report_marked(const struct report *r, size_t t, size_t p, size_t i);
 
 /* "plots/<trace>-jct-cdf.svg", relative to the out dir. */
-void report_plot_path(const struct report *r, size_t t,
-                      enum report_plot_kind k, char *dst, size_t cap);
+void report_plot_path(const struct report *r, size_t t, enum report_plot_kind k,
+                      char *dst, size_t cap);
 const char *report_plot_caption(enum report_plot_kind k);
 
 /* The sentence naming the best policy on one metric and the runner-up,

@@ -20,8 +20,8 @@ static void md_inputs(const struct report *r, FILE *f)
     const struct sim_summary *s = &r->runs[0].sum;
 
     fprintf(f, "# muster bench report\n\n");
-    fprintf(f, "- muster version: %s\n- date: %s\n- command: ",
-            MUSTER_VERSION, r->date);
+    fprintf(f, "- muster version: %s\n- date: %s\n- command: ", MUSTER_VERSION,
+            r->date);
     md_text(f, r->cmdline);
     fprintf(f, "\n- cluster: ");
     md_text(f, r->cluster.path);
@@ -39,12 +39,12 @@ static void md_inputs(const struct report *r, FILE *f)
         fprintf(f, " | %s |\n", r->traces[t].sha256);
     }
     fprintf(f, "\nBest value per column in **bold** (lower is better for "
-            "JCT, wait, makespan, fragmentation, unfinished and partial "
-            "jobs; higher for done jobs and GPU utilisation; GPU alloc "
-            "counts idle held GPUs too, so it is not ranked). "
-            "JCT and wait cover completed jobs. Per-run files: "
-            "runs/TRACE/POLICY/ (jobs.csv, timeline.csv, summary.json); "
-            "every metric: results.csv.\n");
+               "JCT, wait, makespan, fragmentation, unfinished and partial "
+               "jobs; higher for done jobs and GPU utilisation; GPU alloc "
+               "counts idle held GPUs too, so it is not ranked). "
+               "JCT and wait cover completed jobs. Per-run files: "
+               "runs/TRACE/POLICY/ (jobs.csv, timeline.csv, summary.json); "
+               "every metric: results.csv.\n");
 }
 
 static void md_table(const struct report *r, size_t t, FILE *f)
@@ -95,14 +95,16 @@ void report_winner(const struct report *r, size_t t, FILE *f,
         ntied++;
     fprintf(f, "%s: ", what);
     for (size_t k = 0; k < ntied; k++)
-        fprintf(f, "%s%s%s%s", k == 0 ? "" : k + 1 < ntied ? ", " : " and ",
+        fprintf(f, "%s%s%s%s",
+                k == 0          ? ""
+                : k + 1 < ntied ? ", "
+                                : " and ",
                 bold_on, r->policies[order[k]].name, bold_off);
     fprintf(f, "%s (%s%s", ntied > 1 ? " tie" : "", a, unit);
     if (ntied < r->npolicies) {
         report_fmt(i, &r->runs[t * r->npolicies + order[ntied]].sum, b,
                    sizeof(b));
-        fprintf(f, "; next: %s, %s%s", r->policies[order[ntied]].name, b,
-                unit);
+        fprintf(f, "; next: %s, %s%s", r->policies[order[ntied]].name, b, unit);
     }
     fprintf(f, ").");
 }
@@ -127,9 +129,10 @@ void report_winners(const struct report *r, size_t t, FILE *f,
 
         if (s->unfinished == 0)
             continue;
-        fprintf(f, "%sNote: %s left %llu of %llu jobs unfinished; its JCT "
-                "and wait figures cover only the completed ones.%s", item_on,
-                r->policies[p].name, (unsigned long long)s->unfinished,
+        fprintf(f,
+                "%sNote: %s left %llu of %llu jobs unfinished; its JCT "
+                "and wait figures cover only the completed ones.%s",
+                item_on, r->policies[p].name, (unsigned long long)s->unfinished,
                 (unsigned long long)s->jobs, item_off);
     }
 }
@@ -150,8 +153,8 @@ static void md_trace(const struct report *r, size_t t, FILE *f)
         char path[512];
 
         report_plot_path(r, t, (enum report_plot_kind)k, path, sizeof(path));
-        fprintf(f, "![%s](%s)\n", report_plot_caption(
-                    (enum report_plot_kind)k), path);
+        fprintf(f, "![%s](%s)\n", report_plot_caption((enum report_plot_kind)k),
+                path);
     }
 }
 

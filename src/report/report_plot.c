@@ -13,23 +13,28 @@
 #include <math.h>
 #include <sys/stat.h>
 
-#define PLOT_LINE_MAX 65536        /* jobs.csv fields we read come first */
+#define PLOT_LINE_MAX   65536 /* jobs.csv fields we read come first */
 #define PLOT_CDF_POINTS 500
-#define PLOT_BUCKETS 400
-#define PLOT_SVG_MAX ((size_t)8 << 20)
-#define PLOT_MS_MAX ((int64_t)1 << 52)
+#define PLOT_BUCKETS    400
+#define PLOT_SVG_MAX    ((size_t)8 << 20)
+#define PLOT_MS_MAX     ((int64_t)1 << 52)
 
 static const char *const plot_files[REPORT_PLOT_KINDS] = {
-    "jct-cdf.svg", "wait-cdf.svg", "gpu-util.svg", "summary-bars.svg",
+    "jct-cdf.svg",
+    "wait-cdf.svg",
+    "gpu-util.svg",
+    "summary-bars.svg",
 };
 
 static const char *const plot_captions[REPORT_PLOT_KINDS] = {
-    "CDF of job completion time", "CDF of queueing delay",
-    "GPU utilisation over time", "mean JCT, makespan and GPU utilisation",
+    "CDF of job completion time",
+    "CDF of queueing delay",
+    "GPU utilisation over time",
+    "mean JCT, makespan and GPU utilisation",
 };
 
-void report_plot_path(const struct report *r, size_t t,
-                      enum report_plot_kind k, char *dst, size_t cap)
+void report_plot_path(const struct report *r, size_t t, enum report_plot_kind k,
+                      char *dst, size_t cap)
 {
     snprintf(dst, cap, "plots/%s-%s", r->traces[t].name, plot_files[k]);
 }
@@ -42,7 +47,7 @@ const char *report_plot_caption(enum report_plot_kind k)
 /* A time unit that keeps axis numbers short. */
 struct plot_unit {
     const char *name;
-    double div;                  /* seconds per unit */
+    double div; /* seconds per unit */
 };
 
 static struct plot_unit plot_unit_for(double max_s)
@@ -107,9 +112,9 @@ static int plot_ms(const char *line, size_t k, int64_t *ms)
     return trace_parse_ms(s, n, PLOT_MS_MAX, ms) ? MU_EINVAL : MU_OK;
 }
 
-static int plot_open(struct plot_reader *pr, const char *dir,
-                     const char *name, const char *header, char *path,
-                     size_t cap, char *err, size_t errlen)
+static int plot_open(struct plot_reader *pr, const char *dir, const char *name,
+                     const char *header, char *path, size_t cap, char *err,
+                     size_t errlen)
 {
     int rc;
 
@@ -124,8 +129,8 @@ static int plot_open(struct plot_reader *pr, const char *dir,
     rc = plot_line(pr);
     if (rc == MU_OK && strncmp(pr->line, header, strlen(header)) == 0)
         return MU_OK;
-    snprintf(err, errlen, "%s:1: not a muster %s (header must start %s)",
-             path, name, header);
+    snprintf(err, errlen, "%s:1: not a muster %s (header must start %s)", path,
+             name, header);
     fclose(pr->f);
     pr->f = NULL;
     return rc == MU_EIO ? MU_EIO : MU_EINVAL;
@@ -176,9 +181,10 @@ static int plot_read_jobs(const char *dir, struct plot_jobs *pj, char *err,
 {
     struct plot_reader *pr = xcalloc(1, sizeof(*pr));
     char path[4200];
-    int rc = plot_open(pr, dir, "jobs.csv", "job_id,queue,state,submit,"
-                       "start,end,wait,jct,", path, sizeof(path), err,
-                       errlen);
+    int rc = plot_open(pr, dir, "jobs.csv",
+                       "job_id,queue,state,submit,"
+                       "start,end,wait,jct,",
+                       path, sizeof(path), err, errlen);
 
     while (rc == MU_OK && (rc = plot_line(pr)) == MU_OK) {
         const char *st;
@@ -189,8 +195,10 @@ static int plot_read_jobs(const char *dir, struct plot_jobs *pj, char *err,
             strncmp(st, "done", 4))
             continue;
         if (plot_ms(pr->line, 6, &wait) || plot_ms(pr->line, 7, &jct)) {
-            snprintf(err, errlen, "%s:%llu: wait or jct is not a number of "
-                     "seconds", path, (unsigned long long)pr->lineno);
+            snprintf(err, errlen,
+                     "%s:%llu: wait or jct is not a number of "
+                     "seconds",
+                     path, (unsigned long long)pr->lineno);
             rc = MU_EINVAL;
             break;
         }
@@ -223,9 +231,8 @@ static void plot_set_free(struct plot_set *ps)
     ps->n = 0;
 }
 
-static int plot_write(const struct report *r, size_t t,
-                      enum report_plot_kind k, const struct buf *b, char *err,
-                      size_t errlen)
+static int plot_write(const struct report *r, size_t t, enum report_plot_kind k,
+                      const struct buf *b, char *err, size_t errlen)
 {
     char rel[512], path[4700];
     FILE *f;
@@ -277,17 +284,20 @@ static int plot_cdf_chart(const struct report *r, size_t t,
         .title = jct ? "Job completion time: CDF per policy"
                      : "Queueing delay: CDF per policy",
         .y_label = "share of completed jobs",
-        .y_min = 0, .y_max = 1, .series = ps->s, .nseries = ps->n,
+        .y_min = 0,
+        .y_max = 1,
+        .series = ps->s,
+        .nseries = ps->n,
     };
     char xl[160], title[200];
     struct buf b;
     int rc;
 
-    plot_cdf_axis(ps, &c, jct ? "job completion time, submit to end"
-                              : "queueing delay, submit to start",
+    plot_cdf_axis(ps, &c,
+                  jct ? "job completion time, submit to end"
+                      : "queueing delay, submit to start",
                   xl, sizeof(xl));
-    snprintf(title, sizeof(title), "%s (trace %s)", c.title,
-             r->traces[t].name);
+    snprintf(title, sizeof(title), "%s (trace %s)", c.title, r->traces[t].name);
     c.title = title;
     c.x_label = xl;
     buf_init(&b, PLOT_SVG_MAX);
@@ -314,8 +324,7 @@ static void plot_add_cdf(struct plot_set *ps, const char *name, double *v,
     ps->s[i].y = ps->y[i];
 }
 
-static int plot_cdfs(const struct report *r, size_t t, char *err,
-                     size_t errlen)
+static int plot_cdfs(const struct report *r, size_t t, char *err, size_t errlen)
 {
     struct plot_set *jct = xcalloc(1, sizeof(*jct));
     struct plot_set *wait = xcalloc(1, sizeof(*wait));
@@ -324,8 +333,8 @@ static int plot_cdfs(const struct report *r, size_t t, char *err,
     for (size_t p = 0; p < r->npolicies && !rc; p++) {
         struct plot_jobs pj = {0};
 
-        rc = plot_read_jobs(r->runs[t * r->npolicies + p].dir, &pj, err,
-                            errlen);
+        rc =
+            plot_read_jobs(r->runs[t * r->npolicies + p].dir, &pj, err, errlen);
         if (!rc) {
             plot_add_cdf(jct, r->policies[p].name, pj.jct, pj.n);
             plot_add_cdf(wait, r->policies[p].name, pj.wait, pj.n);
@@ -350,9 +359,9 @@ static int plot_cdfs(const struct report *r, size_t t, char *err,
  * buckets from the earliest timeline row to the latest. */
 struct plot_grid {
     int64_t t0, t1;
-    double width;                /* ms per bucket */
-    double sum[PLOT_BUCKETS];    /* GPU-ms allocated in the bucket */
-    double cover[PLOT_BUCKETS];  /* ms of the bucket the run covered */
+    double width;               /* ms per bucket */
+    double sum[PLOT_BUCKETS];   /* GPU-ms allocated in the bucket */
+    double cover[PLOT_BUCKETS]; /* ms of the bucket the run covered */
 };
 
 /* Add `gpus` held over [s, e) ms to the buckets it overlaps. */
@@ -375,9 +384,8 @@ static void grid_add(struct plot_grid *g, int64_t s, int64_t e, double gpus)
 
 /* Read dir/timeline.csv: with g NULL only its first and last times,
  * otherwise the allocation integrated into g's buckets. */
-static int plot_timeline(const char *dir, struct plot_grid *g,
-                         int64_t *first, int64_t *last, char *err,
-                         size_t errlen)
+static int plot_timeline(const char *dir, struct plot_grid *g, int64_t *first,
+                         int64_t *last, char *err, size_t errlen)
 {
     struct plot_reader *pr = xcalloc(1, sizeof(*pr));
     char path[4200];
@@ -392,9 +400,10 @@ static int plot_timeline(const char *dir, struct plot_grid *g,
 
         if (plot_ms(pr->line, 0, &t) || !plot_field(pr->line, 1, &s, &n) ||
             trace_parse_u64(s, n, UINT32_MAX, &a) || t < pt) {
-            snprintf(err, errlen, "%s:%llu: expected time,gpus_allocated,..."
-                     " with times in order", path,
-                     (unsigned long long)pr->lineno);
+            snprintf(err, errlen,
+                     "%s:%llu: expected time,gpus_allocated,..."
+                     " with times in order",
+                     path, (unsigned long long)pr->lineno);
             rc = MU_EINVAL;
             break;
         }
@@ -427,19 +436,23 @@ static void plot_add_util(struct plot_set *ps, const char *name,
         if (g->cover[b] <= 0)
             continue;
         ps->x[i][k] = ((double)b + 0.5) * g->width / 1000.0 / u.div;
-        ps->y[i][k++] = g->sum[b] / g->cover[b] / (double)MU_MAX(gpus, 1) *
-                        100.0;
+        ps->y[i][k++] =
+            g->sum[b] / g->cover[b] / (double)MU_MAX(gpus, 1) * 100.0;
     }
     ps->s[i] = (struct svg_series){name, ps->x[i], ps->y[i], k};
 }
 
 static int plot_util_chart(const struct report *r, size_t t,
-                           struct plot_set *ps, struct plot_unit u,
-                           char *err, size_t errlen)
+                           struct plot_set *ps, struct plot_unit u, char *err,
+                           size_t errlen)
 {
     char title[200], xl[120], yl[120];
-    struct svg_chart c = {.title = title, .x_label = xl, .y_label = yl,
-                          .y_min = 0, .y_max = 100, .series = ps->s,
+    struct svg_chart c = {.title = title,
+                          .x_label = xl,
+                          .y_label = yl,
+                          .y_min = 0,
+                          .y_max = 100,
+                          .series = ps->s,
                           .nseries = ps->n};
     struct buf b;
     int rc;
@@ -461,8 +474,7 @@ static int plot_util_chart(const struct report *r, size_t t,
     return rc;
 }
 
-static int plot_util(const struct report *r, size_t t, char *err,
-                     size_t errlen)
+static int plot_util(const struct report *r, size_t t, char *err, size_t errlen)
 {
     struct plot_grid *g = xcalloc(1, sizeof(*g));
     struct plot_set *ps = xcalloc(1, sizeof(*ps));
@@ -473,8 +485,8 @@ static int plot_util(const struct report *r, size_t t, char *err,
     for (size_t p = 0; p < r->npolicies && !rc; p++) {
         int64_t f = INT64_MAX, l = INT64_MIN;
 
-        rc = plot_timeline(r->runs[t * r->npolicies + p].dir, NULL, &f, &l,
-                           err, errlen);
+        rc = plot_timeline(r->runs[t * r->npolicies + p].dir, NULL, &f, &l, err,
+                           errlen);
         t0 = MU_MIN(t0, f);
         t1 = MU_MAX(t1, l);
     }
@@ -492,8 +504,7 @@ static int plot_util(const struct report *r, size_t t, char *err,
         memset(g->cover, 0, sizeof(g->cover));
         rc = plot_timeline(run->dir, g, &f, &l, err, errlen);
         if (!rc)
-            plot_add_util(ps, r->policies[p].name, g, u,
-                          run->sum.cluster_gpus);
+            plot_add_util(ps, r->policies[p].name, g, u, run->sum.cluster_gpus);
     }
     if (!rc)
         rc = plot_util_chart(r, t, ps, u, err, errlen);
@@ -523,8 +534,7 @@ static void plot_bar_vals(const struct report *r, size_t t, size_t off,
         v[p] /= u->div;
 }
 
-static int plot_bars(const struct report *r, size_t t, char *err,
-                     size_t errlen)
+static int plot_bars(const struct report *r, size_t t, char *err, size_t errlen)
 {
     static const struct {
         const char *title, *what;

@@ -5,10 +5,10 @@
 
 #include <math.h>
 
-#define SVG_LEGEND_W 230      /* the legend column right of the plot */
-#define SVG_LEGEND_CHARS 30   /* longer names are cut with an ellipsis */
-#define SVG_ROW 20            /* legend row height */
-#define SVG_MAX_TICKS 12
+#define SVG_LEGEND_W     230 /* the legend column right of the plot */
+#define SVG_LEGEND_CHARS 30  /* longer names are cut with an ellipsis */
+#define SVG_ROW          20  /* legend row height */
+#define SVG_MAX_TICKS    12
 
 /* Okabe-Ito's colour-blind safe set, then tab10 greys and browns. */
 static const char *const svg_colours[] = {
@@ -18,8 +18,8 @@ static const char *const svg_colours[] = {
 
 /* Where a chart's plot area sits and how data maps onto it. */
 struct svg_frame {
-    double left, right, top, bottom;     /* pixels */
-    double x0, x1, y0, y1;               /* data range (log10 when log_x) */
+    double left, right, top, bottom; /* pixels */
+    double x0, x1, y0, y1;           /* data range (log10 when log_x) */
     bool log_x;
 };
 
@@ -61,10 +61,10 @@ void svg_fmt_num(double v, char *dst, size_t cap)
 /* Length of a valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 static size_t utf8_len(const unsigned char *s)
 {
-    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-             : s[0] >= 0xe0                 ? 3
-             : s[0] >= 0xc2 && s[0] < 0xe0  ? 2
-                                            : 0;
+    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4  ? 4
+               : s[0] >= 0xe0                ? 3
+               : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
+                                             : 0;
 
     for (size_t i = 1; i < n; i++) {
         if ((s[i] & 0xc0) != 0x80)
@@ -84,7 +84,7 @@ static int svg_escape_n(struct buf *out, const char *str, size_t max)
         size_t n = *s < 0x80 ? 1 : utf8_len(s);
 
         if (used + (n ? n : 1) > max)
-            return buf_adds(out, "\xe2\x80\xa6");   /* U+2026 */
+            return buf_adds(out, "\xe2\x80\xa6"); /* U+2026 */
         if (*s == '&')
             rc = buf_adds(out, "&amp;");
         else if (*s == '<')
@@ -123,8 +123,10 @@ static void nice_ticks(double *lo, double *hi, struct svg_ticks *t)
     span = *hi - *lo;
     raw = span / 6;
     mag = pow(10, floor(log10(raw)));
-    step = raw / mag <= 1 ? mag : raw / mag <= 2 ? 2 * mag
-         : raw / mag <= 5 ? 5 * mag : 10 * mag;
+    step = raw / mag <= 1   ? mag
+           : raw / mag <= 2 ? 2 * mag
+           : raw / mag <= 5 ? 5 * mag
+                            : 10 * mag;
     first = floor(*lo / step) * step;
     *lo = first;
     *hi = ceil(*hi / step - 1e-9) * step;
@@ -155,7 +157,8 @@ static int svg_open(struct buf *out, double w, double h, const char *title)
                         " font-size=\"13\">\n<rect width=\"100%%\" "
                         "height=\"100%%\" fill=\"white\"/>\n<text x=\"%.0f\" "
                         "y=\"24\" text-anchor=\"middle\" font-size=\"16\" "
-                        "font-weight=\"bold\">", w, h, w, h, w / 2);
+                        "font-weight=\"bold\">",
+                        w, h, w, h, w / 2);
 
     if (!rc)
         rc = svg_escape(out, title);
@@ -167,15 +170,19 @@ static int svg_axis_labels(struct buf *out, const struct svg_frame *f,
                            const char *xl, const char *yl)
 {
     double xm = (f->left + f->right) / 2, ym = (f->top + f->bottom) / 2;
-    int rc = buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor="
-                        "\"middle\">", xm, f->bottom + 44);
+    int rc = buf_printf(out,
+                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor="
+                        "\"middle\">",
+                        xm, f->bottom + 44);
 
     if (!rc)
         rc = svg_escape(out, xl);
     if (!rc)
-        rc = buf_printf(out, "</text>\n<text x=\"%.1f\" y=\"%.1f\" "
+        rc = buf_printf(out,
+                        "</text>\n<text x=\"%.1f\" y=\"%.1f\" "
                         "text-anchor=\"middle\" transform=\"rotate(-90 %.1f "
-                        "%.1f)\">", f->left - 58, ym, f->left - 58, ym);
+                        "%.1f)\">",
+                        f->left - 58, ym, f->left - 58, ym);
     if (!rc)
         rc = svg_escape(out, yl);
     return rc ? rc : buf_adds(out, "</text>\n");
@@ -191,7 +198,8 @@ static int svg_y_ticks(struct buf *out, const struct svg_frame *f,
         double y = fy(f, t->v[i]);
 
         svg_fmt_num(t->v[i], lab, sizeof(lab));
-        rc = buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+        rc = buf_printf(out,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n<text x=\"%.1f\" "
                         "y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
                         f->left, y, f->right, y, f->left - 6, y + 4, lab);
@@ -214,7 +222,8 @@ static int svg_x_ticks(struct buf *out, const struct svg_frame *f,
         char lab[32];
 
         svg_fmt_num(v, lab, sizeof(lab));
-        rc = buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+        rc = buf_printf(out,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#e0e0e0\"/>\n<text x=\"%.1f\" "
                         "y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
                         x, f->top, x, f->bottom, x, f->bottom + 18, lab);
@@ -231,14 +240,17 @@ static int svg_legend(struct buf *out, double x, double y,
         double ry = y + (double)i * SVG_ROW;
 
         if (lines)
-            rc = buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+            rc = buf_printf(out,
+                            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                             "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"3\" "
-                            "stroke-dasharray=\"%s\"/>\n", x, ry - 4, x + 26,
-                            ry - 4, svg_colour(i), svg_dash(i));
+                            "stroke-dasharray=\"%s\"/>\n",
+                            x, ry - 4, x + 26, ry - 4, svg_colour(i),
+                            svg_dash(i));
         else
-            rc = buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" "
-                            "height=\"12\" fill=\"%s\"/>\n", x + 4, ry - 11,
-                            svg_colour(i));
+            rc = buf_printf(out,
+                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" "
+                            "height=\"12\" fill=\"%s\"/>\n",
+                            x + 4, ry - 11, svg_colour(i));
         if (!rc)
             rc = buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\">", x + 34, ry);
         if (!rc)
@@ -274,7 +286,7 @@ static int svg_range(const struct svg_chart *c, double *x0, double *x1,
             any = true;
         }
     }
-    if (!any)   /* no points, or nothing positive on a log axis */
+    if (!any) /* no points, or nothing positive on a log axis */
         *x0 = *x1 = c->log_x ? 1 : 0;
     if (!isfinite(*y0))
         *y0 = *y1 = 0;
@@ -296,7 +308,7 @@ static void svg_line_frame(const struct svg_chart *c, struct svg_frame *f,
         x1 = MU_MAX(ceil(log10(x1)), x0 + 1);
         xt->n = 0;
     } else {
-        x0 = MU_MIN(x0, 0);   /* times and delays: from zero */
+        x0 = MU_MIN(x0, 0); /* times and delays: from zero */
         nice_ticks(&x0, &x1, xt);
     }
     f->x0 = x0;
@@ -313,9 +325,11 @@ static int svg_polyline(struct buf *out, const struct svg_frame *f,
     if (!rc)
         rc = svg_escape(out, se->name);
     if (!rc)
-        rc = buf_printf(out, "\" fill=\"none\" stroke=\"%s\" "
+        rc = buf_printf(out,
+                        "\" fill=\"none\" stroke=\"%s\" "
                         "stroke-width=\"2\" stroke-dasharray=\"%s\" "
-                        "points=\"", svg_colour(i), svg_dash(i));
+                        "points=\"",
+                        svg_colour(i), svg_dash(i));
     for (size_t k = 0; k < se->n && !rc; k++)
         rc = buf_printf(out, "%s%.1f,%.1f", k ? " " : "", fx(f, se->x[k]),
                         fy(f, se->y[k]));
@@ -343,7 +357,8 @@ int svg_line_chart(struct buf *out, const struct svg_chart *c)
     if (!rc)
         rc = svg_x_ticks(out, &f, &xt);
     if (!rc)
-        rc = buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+        rc = buf_printf(out,
+                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                         "height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
                         f.left, f.top, f.right - f.left, f.bottom - f.top);
     if (!rc)
@@ -353,8 +368,7 @@ int svg_line_chart(struct buf *out, const struct svg_chart *c)
         rc = svg_polyline(out, &f, &c->series[i], i);
     }
     if (!rc)
-        rc = svg_legend(out, f.right + 20, f.top + 14, names, c->nseries,
-                        true);
+        rc = svg_legend(out, f.right + 20, f.top + 14, names, c->nseries, true);
     return rc ? rc : buf_adds(out, "</svg>\n");
 }
 
@@ -363,8 +377,8 @@ int svg_line_chart(struct buf *out, const struct svg_chart *c)
 #define SVG_PANEL_W 290
 #define SVG_PANEL_H 400
 
-static int svg_bar(struct buf *out, const struct svg_frame *f,
-                   const char *name, size_t i, size_t n, double v)
+static int svg_bar(struct buf *out, const struct svg_frame *f, const char *name,
+                   size_t i, size_t n, double v)
 {
     double slot = (f->right - f->left) / (double)n;
     double bw = slot * 0.7, x = f->left + slot * (double)i + slot * 0.15;
@@ -376,25 +390,31 @@ static int svg_bar(struct buf *out, const struct svg_frame *f,
     if (!rc)
         rc = svg_escape(out, name);
     if (!rc)
-        rc = buf_printf(out, "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                        "height=\"%.1f\" fill=\"%s\"/>\n", x, y, bw,
-                        f->bottom - y, svg_colour(i));
+        rc = buf_printf(out,
+                        "\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                        "height=\"%.1f\" fill=\"%s\"/>\n",
+                        x, y, bw, f->bottom - y, svg_colour(i));
     if (rc)
         return rc;
     /* Narrow bars get their value written upwards so labels never touch. */
     if (bw < 36)
-        return buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\""
+        return buf_printf(out,
+                          "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\""
                           " transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n",
                           cx + 4, y - 4, cx + 4, y - 4, lab);
-    return buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-                      "text-anchor=\"middle\">%s</text>\n", cx, y - 4, lab);
+    return buf_printf(out,
+                      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+                      "text-anchor=\"middle\">%s</text>\n",
+                      cx, y - 4, lab);
 }
 
 static int svg_panel(struct buf *out, double left, const char *const *names,
                      size_t n, const struct svg_bar_panel *p)
 {
-    struct svg_frame f = {.left = left + 70, .right = left + SVG_PANEL_W - 10,
-                          .top = 80, .bottom = SVG_PANEL_H - 40};
+    struct svg_frame f = {.left = left + 70,
+                          .right = left + SVG_PANEL_W - 10,
+                          .top = 80,
+                          .bottom = SVG_PANEL_H - 40};
     struct svg_ticks yt;
     double hi = 0;
     int rc;
@@ -409,7 +429,8 @@ static int svg_panel(struct buf *out, double left, const char *const *names,
     f.x1 = 1;
     rc = svg_y_ticks(out, &f, &yt);
     if (!rc)
-        rc = buf_printf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+        rc = buf_printf(out,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
                         "y2=\"%.1f\" stroke=\"#444\"/>\n<text x=\"%.1f\" "
                         "y=\"62\" text-anchor=\"middle\" font-weight=\"bold\">",
                         f.left, f.bottom, f.right, f.bottom,
@@ -425,28 +446,25 @@ static int svg_panel(struct buf *out, double left, const char *const *names,
     return rc;
 }
 
-int svg_bar_chart(struct buf *out, const char *title,
-                  const char *const *names, size_t nnames,
-                  const struct svg_bar_panel *panels, size_t npanels)
+int svg_bar_chart(struct buf *out, const char *title, const char *const *names,
+                  size_t nnames, const struct svg_bar_panel *panels,
+                  size_t npanels)
 {
     double w = (double)npanels * SVG_PANEL_W + SVG_LEGEND_W;
-    double h = MU_MAX((double)SVG_PANEL_H,
-                      80 + SVG_ROW * (double)nnames + 20);
+    double h = MU_MAX((double)SVG_PANEL_H, 80 + SVG_ROW * (double)nnames + 20);
     int rc;
 
     if (nnames == 0 || nnames > SVG_MAX_SERIES || npanels == 0)
         return MU_EINVAL;
     for (size_t p = 0; p < npanels; p++) {
         for (size_t i = 0; i < nnames; i++) {
-            if (!(panels[p].values[i] >= 0) ||
-                !isfinite(panels[p].values[i]))
+            if (!(panels[p].values[i] >= 0) || !isfinite(panels[p].values[i]))
                 return MU_EINVAL;
         }
     }
     rc = svg_open(out, w, h, title);
     for (size_t p = 0; p < npanels && !rc; p++)
-        rc = svg_panel(out, (double)p * SVG_PANEL_W, names, nnames,
-                       &panels[p]);
+        rc = svg_panel(out, (double)p * SVG_PANEL_W, names, nnames, &panels[p]);
     if (!rc)
         rc = svg_legend(out, (double)npanels * SVG_PANEL_W + 10, 94, names,
                         nnames, false);

@@ -14,19 +14,19 @@
 #define SVG_MAX_SERIES 64
 
 struct svg_series {
-    const char *name;          /* legend text and the data-series attribute */
+    const char *name; /* legend text and the data-series attribute */
     const double *x, *y;
-    size_t n;                  /* <= SVG_MAX_POINTS */
+    size_t n; /* <= SVG_MAX_POINTS */
 };
 
 struct svg_chart {
     const char *title;
-    const char *x_label;       /* with the unit: "job completion time (s)" */
+    const char *x_label; /* with the unit: "job completion time (s)" */
     const char *y_label;
-    bool log_x;                /* x values <= 0 are drawn at the left edge */
-    double y_min, y_max;       /* a fixed y range when y_max > y_min */
+    bool log_x;          /* x values <= 0 are drawn at the left edge */
+    double y_min, y_max; /* a fixed y range when y_max > y_min */
     const struct svg_series *series;
-    size_t nseries;            /* 1..SVG_MAX_SERIES */
+    size_t nseries; /* 1..SVG_MAX_SERIES */
 };
 
 /* A line chart of every series, one <polyline class="series"
@@ -36,17 +36,17 @@ int svg_line_chart(struct buf *out, const struct svg_chart *c);
 
 /* One panel of a bar chart: one bar per name, values >= 0. */
 struct svg_bar_panel {
-    const char *title;         /* "mean JCT" */
-    const char *unit;          /* the y axis label: "seconds" */
-    const double *values;      /* nnames of them */
+    const char *title;    /* "mean JCT" */
+    const char *unit;     /* the y axis label: "seconds" */
+    const double *values; /* nnames of them */
 };
 
 /* Panels side by side, one <rect class="bar" data-series="NAME"> per name
  * per panel, each bar labelled with its value, one shared legend.
  * RET MU_OK, MU_EINVAL (no names or panels, a negative value), MU_ELIMIT */
-int svg_bar_chart(struct buf *out, const char *title,
-                  const char *const *names, size_t nnames,
-                  const struct svg_bar_panel *panels, size_t npanels);
+int svg_bar_chart(struct buf *out, const char *title, const char *const *names,
+                  size_t nnames, const struct svg_bar_panel *panels,
+                  size_t npanels);
 
 /* Append s escaped for XML text and attribute values (& < > " ').
  * Control characters other than tab and newline become '?' since XML 1.0

@@ -20,15 +20,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BENCH_MAX_JOBS 256
+#define BENCH_MAX_JOBS    256
 #define BENCH_CMDLINE_MAX 65536
 
 struct bench {
-    struct sim_opts base;           /* cluster, scale, load: shared */
+    struct sim_opts base; /* cluster, scale, load: shared */
     struct report rep;
     struct report_input traces[REPORT_MAX_TRACES];
     struct report_input policies[REPORT_MAX_POLICIES];
-    uint64_t jobs;                  /* worker processes at once */
+    uint64_t jobs; /* worker processes at once */
     char *cmdline;
 };
 
@@ -43,7 +43,7 @@ struct bench_msg {
 struct bench_worker {
     pid_t pid;
     int fd;
-    size_t run;                     /* t * npolicies + p */
+    size_t run; /* t * npolicies + p */
     double t0;
 };
 
@@ -111,14 +111,16 @@ static int bench_flag(struct bench *b, const char *flag, const char *val)
     else if (!strcmp(flag, "--out"))
         r->out_dir = val;
     else if (!strcmp(flag, "--trace"))
-        return bench_add_input(b->traces, &r->ntraces, REPORT_MAX_TRACES,
-                               flag, val);
+        return bench_add_input(b->traces, &r->ntraces, REPORT_MAX_TRACES, flag,
+                               val);
     else if (!strcmp(flag, "--policy"))
-        return bench_add_input(b->policies, &r->npolicies,
-                               REPORT_MAX_POLICIES, flag, val);
+        return bench_add_input(b->policies, &r->npolicies, REPORT_MAX_POLICIES,
+                               flag, val);
     else if (!strcmp(flag, "--jobs"))
         return trace_parse_u64(val, strlen(val), BENCH_MAX_JOBS, &b->jobs) ||
-               b->jobs == 0 ? MU_EINVAL : MU_OK;
+                       b->jobs == 0
+                   ? MU_EINVAL
+                   : MU_OK;
     else if (!strcmp(flag, "--time-scale"))
         return bench_parse_pos(val, &b->base.time_scale);
     else if (!strcmp(flag, "--load"))
@@ -141,9 +143,10 @@ static int bench_args(int argc, char **argv, struct bench *b)
         if (rc == MU_ENOENT)
             fprintf(stderr, "muster bench: unknown flag %s\n", argv[i]);
         else if (rc == MU_EINVAL)
-            fprintf(stderr, "muster bench: %s %s: not a valid value (--jobs:"
-                    " 1..%d; --load, --time-scale: > 0)\n", argv[i],
-                    argv[i + 1], BENCH_MAX_JOBS);
+            fprintf(stderr,
+                    "muster bench: %s %s: not a valid value (--jobs:"
+                    " 1..%d; --load, --time-scale: > 0)\n",
+                    argv[i], argv[i + 1], BENCH_MAX_JOBS);
         if (rc)
             return MU_EINVAL;
         i++;
@@ -151,12 +154,12 @@ static int bench_args(int argc, char **argv, struct bench *b)
     if (!b->base.cluster_path || !b->rep.out_dir || b->rep.ntraces == 0 ||
         b->rep.npolicies == 0) {
         fprintf(stderr, "muster bench: --cluster, --trace, --policy and "
-                "--out are required\n");
+                        "--out are required\n");
         return MU_EINVAL;
     }
     if (b->base.time_scale > 0 && b->base.load > 0) {
         fprintf(stderr, "muster bench: give --time-scale or --load, not "
-                "both\n");
+                        "both\n");
         return MU_EINVAL;
     }
     return MU_OK;
@@ -173,8 +176,8 @@ static char *bench_cmdline(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool plain = *a != '\0' && a[strspn(a, "abcdefghijklmnopqrstuvwxyz"
-                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789_./=:,+@%-")] == '\0';
+                                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                               "0123456789_./=:,+@%-")] == '\0';
 
         buf_addc(&b, ' ');
         if (plain) {
@@ -236,7 +239,7 @@ static int bench_mkdirs(const char *path)
     char *p = xstrdup(path);
     int rc = MU_OK;
 
-    for (char *s = p + 1; ; s++) {
+    for (char *s = p + 1;; s++) {
         char c = *s;
 
         if (c != '/' && c != '\0')
@@ -265,14 +268,19 @@ static int bench_prepare_out(struct bench *b)
     FILE *probe;
     int rc = bench_mkdirs(r->out_dir);
 
-    snprintf(path, sizeof(path), "%s/results.csv", r->out_dir);
+    /* Find out now, not after every run, that files cannot be written. */
+    snprintf(path, sizeof(path), "%s/.muster-bench-probe", r->out_dir);
     if (!rc && !(probe = fopen(path, "w"))) {
-        fprintf(stderr, "muster bench: --out %s: cannot write %s: %s\n",
-                r->out_dir, path, strerror(errno));
+        fprintf(stderr,
+                "muster bench: --out %s: cannot write files there: "
+                "%s\n",
+                r->out_dir, strerror(errno));
         return MU_EIO;
     }
-    if (!rc)
+    if (!rc) {
         fclose(probe);
+        unlink(path);
+    }
     for (size_t t = 0; !rc && t < r->ntraces; t++) {
         snprintf(path, sizeof(path), "%s/runs/%s", r->out_dir,
                  r->traces[t].name);
@@ -304,7 +312,7 @@ static void bench_signals(void (*handler)(int))
     struct sigaction sa;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = handler;   /* no SA_RESTART: waitpid returns EINTR */
+    sa.sa_handler = handler; /* no SA_RESTART: waitpid returns EINTR */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -411,21 +419,25 @@ static int bench_finish(struct bench *b, struct bench_worker *w, int status,
     close(w->fd);
     (*done)++;
     if (rc || !WIFEXITED(status)) {
-        fprintf(stderr, "muster bench: run trace=%s policy=%s failed: the "
-                "worker %s %d without a result\n", tn, pn,
+        fprintf(stderr,
+                "muster bench: run trace=%s policy=%s failed: the "
+                "worker %s %d without a result\n",
+                tn, pn,
                 WIFSIGNALED(status) ? "was killed by signal" : "exited with",
                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         rc = MU_EIO;
     } else if (m->rc) {
-        fprintf(stderr, "muster bench: run trace=%s policy=%s failed: %s\n",
-                tn, pn, m->err);
+        fprintf(stderr, "muster bench: run trace=%s policy=%s failed: %s\n", tn,
+                pn, m->err);
         rc = m->rc;
     } else {
         r->runs[w->run].sum = m->sum;
-        fprintf(stderr, "muster bench: run %zu/%zu done  trace=%s policy=%s"
+        fprintf(stderr,
+                "muster bench: run %zu/%zu done  trace=%s policy=%s"
                 " in %.2f s: %llu jobs, %llu completed, mean JCT %.1f s (%zu "
-                "of %zu finished)\n", w->run + 1, total, tn, pn,
-                bench_now() - w->t0, (unsigned long long)m->sum.jobs,
+                "of %zu finished)\n",
+                w->run + 1, total, tn, pn, bench_now() - w->t0,
+                (unsigned long long)m->sum.jobs,
                 (unsigned long long)m->sum.completed, m->sum.jct_mean, *done,
                 total);
     }
@@ -565,8 +577,10 @@ int cmd_bench(int argc, char **argv)
         status = 1;
     }
     if (status == 0)
-        fprintf(stderr, "muster bench: wrote %s/report.md, report.html, "
-                "results.csv and plots/\n", b->rep.out_dir);
+        fprintf(stderr,
+                "muster bench: wrote %s/report.md, report.html, "
+                "results.csv and plots/\n",
+                b->rep.out_dir);
     free(b->rep.runs);
     free(b->cmdline);
     free(b);

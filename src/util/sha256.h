@@ -5,14 +5,14 @@
 
 #include "common.h"
 
-#define SHA256_LEN 32
-#define SHA256_HEX_LEN 65   /* 64 hex digits and the NUL */
+#define SHA256_LEN     32
+#define SHA256_HEX_LEN 65 /* 64 hex digits and the NUL */
 
 struct sha256 {
     uint32_t h[8];
-    uint64_t total;          /* bytes hashed so far */
+    uint64_t total; /* bytes hashed so far */
     uint8_t block[64];
-    size_t fill;             /* bytes waiting in block */
+    size_t fill; /* bytes waiting in block */
 };
 
 void sha256_init(struct sha256 *c);

@@ -25,16 +25,16 @@ struct xml_check {
 
 static bool xc_fail(struct xml_check *x, const char *what)
 {
-    snprintf(x->err, sizeof(x->err), "offset %ld: %s",
-             (long)(x->p - x->start), what);
+    snprintf(x->err, sizeof(x->err), "offset %ld: %s", (long)(x->p - x->start),
+             what);
     return false;
 }
 
 static bool xc_name_char(char c, bool first)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-           c == ':' || (!first && ((c >= '0' && c <= '9') || c == '-' ||
-                                   c == '.'));
+           c == ':' ||
+           (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
 }
 
 static size_t xc_name(const char *p)
@@ -49,8 +49,7 @@ static size_t xc_name(const char *p)
 /* An entity reference at x->p ('&'): one of the five, or numeric. */
 static bool xc_entity(struct xml_check *x)
 {
-    static const char *const names[] = {"amp;", "lt;", "gt;", "quot;",
-                                        "apos;"};
+    static const char *const names[] = {"amp;", "lt;", "gt;", "quot;", "apos;"};
     const char *q = x->p + 1;
 
     for (size_t i = 0; i < 5; i++) {
@@ -65,9 +64,9 @@ static bool xc_entity(struct xml_check *x)
     size_t n = 0;
 
     q += hex;
-    while ((q[n] >= '0' && q[n] <= '9') ||
-           (hex && ((q[n] >= 'a' && q[n] <= 'f') ||
-                    (q[n] >= 'A' && q[n] <= 'F'))))
+    while (
+        (q[n] >= '0' && q[n] <= '9') ||
+        (hex && ((q[n] >= 'a' && q[n] <= 'f') || (q[n] >= 'A' && q[n] <= 'F'))))
         n++;
     if (n == 0 || q[n] != ';')
         return xc_fail(x, "bad character reference");
@@ -175,7 +174,7 @@ static bool xc_tag(struct xml_check *x, bool *root_done)
     x->p += 1 + n;
     if (!xc_attrs(x))
         return false;
-    if (*x->p == '/') {          /* empty element */
+    if (*x->p == '/') { /* empty element */
         x->p += 2;
         *root_done = x->depth == 0;
         return true;
@@ -201,7 +200,7 @@ static bool xml_check(struct xml_check *x, const char *doc)
             root_seen |= opens;
             continue;
         }
-        if (x->depth == 0) {     /* outside the root: whitespace only */
+        if (x->depth == 0) { /* outside the root: whitespace only */
             const char *q = x->p;
 
             xc_space(x);

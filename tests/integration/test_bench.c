@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define CLUSTER "tests/data/sim/online_cluster.json"
-#define TRACE "tests/data/sim/online_trace.csv"
+#define CLUSTER  "tests/data/sim/online_cluster.json"
+#define TRACE    "tests/data/sim/online_trace.csv"
 #define POLICY_A "policies/kube-default.json"
 #define POLICY_B "policies/gang-topology.json"
 
@@ -29,13 +29,20 @@ static const char csv_header[] =
 /* report.md's columns after "policy", and the results.csv column each
  * one shows. */
 static const char *const md_cols[][2] = {
-    {"done", "completed"}, {"unfinished", "unfinished"},
-    {"partial jobs", "partial_jobs"}, {"JCT mean (s)", "jct_mean_s"},
-    {"JCT p50 (s)", "jct_p50_s"}, {"JCT p95 (s)", "jct_p95_s"},
-    {"JCT p99 (s)", "jct_p99_s"}, {"wait mean (s)", "wait_mean_s"},
-    {"wait p50 (s)", "wait_p50_s"}, {"wait p99 (s)", "wait_p99_s"},
-    {"makespan (s)", "makespan_s"}, {"GPU util (%)", "gpu_util_pct"},
-    {"GPU alloc (%)", "gpu_alloc_pct"}, {"frag GPUs", "frag_gpus"},
+    {"done", "completed"},
+    {"unfinished", "unfinished"},
+    {"partial jobs", "partial_jobs"},
+    {"JCT mean (s)", "jct_mean_s"},
+    {"JCT p50 (s)", "jct_p50_s"},
+    {"JCT p95 (s)", "jct_p95_s"},
+    {"JCT p99 (s)", "jct_p99_s"},
+    {"wait mean (s)", "wait_mean_s"},
+    {"wait p50 (s)", "wait_p50_s"},
+    {"wait p99 (s)", "wait_p99_s"},
+    {"makespan (s)", "makespan_s"},
+    {"GPU util (%)", "gpu_util_pct"},
+    {"GPU alloc (%)", "gpu_alloc_pct"},
+    {"frag GPUs", "frag_gpus"},
     {"frag (% of free)", "frag_share_pct"},
 };
 
@@ -177,15 +184,16 @@ static void check_md(char *md, char **hdr, size_t nh, char *rows[2][64])
         cr_assert_str_eq(cell(c[1]), rows[r][1]);
         for (size_t i = 0; i < ARRAY_LEN(md_cols); i++)
             cr_assert_str_eq(cell(c[i + 2]),
-                             rows[r][csv_col(hdr, nh, md_cols[i][1])],
-                             "%s, %s", rows[r][1], md_cols[i][0]);
+                             rows[r][csv_col(hdr, nh, md_cols[i][1])], "%s, %s",
+                             rows[r][1], md_cols[i][0]);
     }
 }
 
 static void check_svgs(const char *dir)
 {
     static const char *const files[] = {
-        "plots/online_trace-jct-cdf.svg", "plots/online_trace-wait-cdf.svg",
+        "plots/online_trace-jct-cdf.svg",
+        "plots/online_trace-wait-cdf.svg",
         "plots/online_trace-gpu-util.svg",
         "plots/online_trace-summary-bars.svg",
     };
@@ -199,13 +207,14 @@ static void check_svgs(const char *dir)
         char want[128];
 
         cr_assert(xml_check(&x, svg), "%s: %s", files[i], x.err);
-        cr_assert(!strncmp(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"",
-                           39), "%s", files[i]);
+        cr_assert(
+            !strncmp(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\"", 39),
+            "%s", files[i]);
         for (size_t p = 0; p < 2; p++) {
             snprintf(want, sizeof(want), "%s%s\"", el,
                      p ? "gang-topology" : "kube-default");
-            cr_assert_eq(xml_count(svg, want), bars ? 3 : 1, "%s: %s",
-                         files[i], want);
+            cr_assert_eq(xml_count(svg, want), bars ? 3 : 1, "%s: %s", files[i],
+                         want);
         }
         cr_assert_eq(xml_count(svg, el), bars ? 6 : 2, "%s", files[i]);
         free(svg);
@@ -221,9 +230,11 @@ Test(cmd_bench, small_bench_writes_consistent_report_files)
     size_t nh;
 
     cr_assert_not_null(mkdtemp(dir));
-    snprintf(args, sizeof(args), "--cluster " CLUSTER " --trace " TRACE
-             " --policy " POLICY_A " --policy " POLICY_B " --out %s/r "
-             "--jobs 2", dir);
+    snprintf(args, sizeof(args),
+             "--cluster " CLUSTER " --trace " TRACE " --policy " POLICY_A
+             " --policy " POLICY_B " --out %s/r "
+             "--jobs 2",
+             dir);
     strcat(dir, "/r");
     cr_assert_eq(bench_run(args, &out), 0, "%s", out.data);
     cr_assert_not_null(strstr(out.data, "start trace=online_trace "
@@ -231,7 +242,9 @@ Test(cmd_bench, small_bench_writes_consistent_report_files)
     cr_assert_not_null(strstr(out.data, "done  trace=online_trace "
                                         "policy=gang-topology"));
     cr_assert_eq(stat(strcat(strcpy(args, dir), "/runs/online_trace/"
-                             "gang-topology/summary.json"), &st), 0);
+                                                "gang-topology/summary.json"),
+                      &st),
+                 0);
     csv = slurp(dir, "results.csv");
     md = slurp(dir, "report.md");
     html = slurp(dir, "report.html");
@@ -260,8 +273,9 @@ Test(cmd_bench, unknown_policy_file_exits_2_and_names_it)
 
     cr_assert_eq(bench_run("--cluster " CLUSTER " --trace " TRACE
                            " --policy policies/no-such.json --out "
-                           "/tmp/muster-bench-never", &out), 2, "%s",
-                 out.data);
+                           "/tmp/muster-bench-never",
+                           &out),
+                 2, "%s", out.data);
     cr_assert_not_null(strstr(out.data, "policies/no-such.json"), "%s",
                        out.data);
     /* Nothing ran and nothing was written. */
@@ -283,9 +297,11 @@ Test(cmd_bench, broken_trace_line_fails_naming_trace_policy_and_line)
     fprintf(f, "job_id,submit_time,num_pods,gpus_per_pod,duration\n"
                "j1,0,1,1,10\nj2,1,1,lots,10\n");
     fclose(f);
-    snprintf(args, sizeof(args), "--cluster " CLUSTER " --trace %s "
+    snprintf(args, sizeof(args),
+             "--cluster " CLUSTER " --trace %s "
              "--policy " POLICY_A " --policy " POLICY_B " --out %s/r "
-             "--jobs 2", path, dir);
+             "--jobs 2",
+             path, dir);
     cr_assert_eq(bench_run(args, &out), 2, "%s", out.data);
     cr_assert_not_null(strstr(out.data, "run trace=broken policy="), "%s",
                        out.data);
@@ -309,8 +325,10 @@ Test(cmd_bench, bad_trace_header_exits_2_before_any_run)
     cr_assert_not_null(f);
     fprintf(f, "this,is,not,a,trace\n");
     fclose(f);
-    snprintf(args, sizeof(args), "--cluster " CLUSTER " --trace %s "
-             "--policy " POLICY_A " --out %s/r", path, dir);
+    snprintf(args, sizeof(args),
+             "--cluster " CLUSTER " --trace %s "
+             "--policy " POLICY_A " --out %s/r",
+             path, dir);
     cr_assert_eq(bench_run(args, &out), 2, "%s", out.data);
     cr_assert_not_null(strstr(out.data, "nohdr.csv"), "%s", out.data);
     cr_assert_null(strstr(out.data, "start trace="));
@@ -330,8 +348,10 @@ Test(cmd_bench, unwritable_out_exits_1_with_the_reason)
     f = fopen(path, "w");
     cr_assert_not_null(f);
     fclose(f);
-    snprintf(args, sizeof(args), "--cluster " CLUSTER " --trace " TRACE
-             " --policy " POLICY_A " --out %s/sub", path);
+    snprintf(args, sizeof(args),
+             "--cluster " CLUSTER " --trace " TRACE " --policy " POLICY_A
+             " --out %s/sub",
+             path);
     cr_assert_eq(bench_run(args, &out), 1, "%s", out.data);
     cr_assert_not_null(strstr(out.data, "cannot create"), "%s", out.data);
     cr_assert_not_null(strstr(out.data, "Not a directory"), "%s", out.data);
@@ -345,13 +365,16 @@ Test(cmd_bench, bad_flags_exit_2_and_say_what_is_wrong)
         {"--cluster " CLUSTER " --trace " TRACE " --policy " POLICY_A,
          "are required"},
         {"--cluster " CLUSTER " --trace " TRACE " --policy " POLICY_A
-         " --out /tmp/x --jobs 0", "--jobs 0: not a valid value"},
+         " --out /tmp/x --jobs 0",
+         "--jobs 0: not a valid value"},
         {"--cluster " CLUSTER " --trace " TRACE " --policy " POLICY_A
-         " --out /tmp/x --jobs many", "--jobs many"},
+         " --out /tmp/x --jobs many",
+         "--jobs many"},
         {"--frobnicate 1", "unknown flag --frobnicate"},
         {"--cluster", "--cluster needs a value"},
         {"--cluster " CLUSTER " --trace " TRACE " --policy " POLICY_A
-         " --out /tmp/x --load 0.5 --time-scale 2", "not both"},
+         " --out /tmp/x --load 0.5 --time-scale 2",
+         "not both"},
     };
 
     for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
@@ -359,8 +382,8 @@ Test(cmd_bench, bad_flags_exit_2_and_say_what_is_wrong)
 
         cr_assert_eq(bench_run(cases[i][0], &out), 2, "%s: %s", cases[i][0],
                      out.data);
-        cr_assert_not_null(strstr(out.data, cases[i][1]), "%s: %s",
-                           cases[i][0], out.data);
+        cr_assert_not_null(strstr(out.data, cases[i][1]), "%s: %s", cases[i][0],
+                           out.data);
         buf_fini(&out);
     }
 }

@@ -104,7 +104,7 @@ Test(report, ties_mark_all_tied_and_all_equal_marks_none)
     size_t jobs = report_metric_index("jobs");
     size_t p50 = report_metric_index("jct_p50_s");
 
-    runs[0].sum.jct_mean = 50.2504;    /* prints as 50.250, as b's */
+    runs[0].sum.jct_mean = 50.2504; /* prints as 50.250, as b's */
     cr_assert(report_marked(&rep, 0, 0, jct));
     cr_assert(report_marked(&rep, 0, 1, jct));
     cr_assert_not(report_marked(&rep, 0, 2, jct));
@@ -198,4 +198,25 @@ Test(report, cdf_of_few_values_keeps_every_one)
     cr_assert_float_eq(y[6], 1, 1e-9);
     report_cdf(v, 0, 500, x, y, &np);
     cr_assert_eq(np, 0);
+}
+
+Test(report, html_highlights_the_best_and_embeds_every_plot)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    policies[1].path = "dir/<b>&.json";
+    cr_assert_eq(report_html(&rep, f), MU_OK);
+    fclose(f);
+    cr_assert_not_null(strstr(text, "<td class=\"best\">50.250</td>"));
+    cr_assert_not_null(strstr(text, "<img src=\"plots/tr-jct-cdf.svg\""));
+    cr_assert_not_null(strstr(text, "<img src=\"plots/tr-wait-cdf.svg\""));
+    cr_assert_not_null(strstr(text, "<img src=\"plots/tr-gpu-util.svg\""));
+    cr_assert_not_null(strstr(text, "<img src=\"plots/tr-summary-bars.svg\""));
+    /* A path from the command line is text, never markup. */
+    cr_assert_not_null(strstr(text, "dir/&lt;b&gt;&amp;.json"));
+    cr_assert_null(strstr(text, "<b>&"));
+    cr_assert_not_null(strstr(text, "<strong>b</strong>"));
+    free(text);
 }

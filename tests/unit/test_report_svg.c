@@ -79,16 +79,18 @@ Test(svg, line_chart_has_one_polyline_per_series_with_escaped_names)
         {"a<&>\"b", xs, ys, 4},
         {"plain", xs, ys, 4},
     };
-    struct svg_chart c = {.title = "T & t", .x_label = "time (s)",
-                          .y_label = "share", .series = se, .nseries = 2};
+    struct svg_chart c = {.title = "T & t",
+                          .x_label = "time (s)",
+                          .y_label = "share",
+                          .series = se,
+                          .nseries = 2};
     struct buf b;
 
     buf_init(&b, 1 << 20);
     cr_assert_eq(svg_line_chart(&b, &c), MU_OK);
     assert_well_formed(&b);
     cr_assert_eq(xml_count(b.data, "<polyline class=\"series\""), 2);
-    cr_assert_eq(xml_count(b.data, "data-series=\"a&lt;&amp;&gt;&quot;b\""),
-                 1);
+    cr_assert_eq(xml_count(b.data, "data-series=\"a&lt;&amp;&gt;&quot;b\""), 1);
     cr_assert_eq(xml_count(b.data, "data-series=\"plain\""), 1);
     cr_assert_not_null(strstr(b.data, ">time (s)</text>"));
     cr_assert_not_null(strstr(b.data, ">T &amp; t</text>"));
@@ -102,9 +104,14 @@ Test(svg, log_axis_and_zero_values_stay_well_formed)
     static const double lx[] = {0, 0, 0.5, 30, 4000};
     static const double ly[] = {0, 0.4, 0.6, 0.8, 1};
     struct svg_series se = {"p", lx, ly, 5};
-    struct svg_chart c = {.title = "t", .x_label = "x (s, log)",
-                          .y_label = "y", .log_x = true, .y_min = 0,
-                          .y_max = 1, .series = &se, .nseries = 1};
+    struct svg_chart c = {.title = "t",
+                          .x_label = "x (s, log)",
+                          .y_label = "y",
+                          .log_x = true,
+                          .y_min = 0,
+                          .y_max = 1,
+                          .series = &se,
+                          .nseries = 1};
     struct buf b;
 
     buf_init(&b, 1 << 20);
@@ -122,8 +129,11 @@ Test(svg, empty_series_and_flat_data_still_draw)
 {
     static const double one[] = {5};
     struct svg_series se[2] = {{"empty", NULL, NULL, 0}, {"one", one, one, 1}};
-    struct svg_chart c = {.title = "t", .x_label = "x", .y_label = "y",
-                          .series = se, .nseries = 2};
+    struct svg_chart c = {.title = "t",
+                          .x_label = "x",
+                          .y_label = "y",
+                          .series = se,
+                          .nseries = 2};
     struct buf b;
 
     buf_init(&b, 1 << 20);
@@ -139,8 +149,11 @@ Test(svg, line_chart_refuses_no_series_too_many_points_and_nan)
     static double big[SVG_MAX_POINTS + 1];
     static const double bad[] = {0, NAN};
     struct svg_series se = {"p", big, big, SVG_MAX_POINTS + 1};
-    struct svg_chart c = {.title = "t", .x_label = "x", .y_label = "y",
-                          .series = &se, .nseries = 0};
+    struct svg_chart c = {.title = "t",
+                          .x_label = "x",
+                          .y_label = "y",
+                          .series = &se,
+                          .nseries = 0};
     struct buf b;
 
     buf_init(&b, 1 << 20);
@@ -156,8 +169,11 @@ Test(svg, line_chart_refuses_no_series_too_many_points_and_nan)
 Test(svg, output_cap_gives_elimit)
 {
     struct svg_series se = {"p", xs, ys, 4};
-    struct svg_chart c = {.title = "t", .x_label = "x", .y_label = "y",
-                          .series = &se, .nseries = 1};
+    struct svg_chart c = {.title = "t",
+                          .x_label = "x",
+                          .y_label = "y",
+                          .series = &se,
+                          .nseries = 1};
     struct buf b;
 
     buf_init(&b, 100);
@@ -203,8 +219,11 @@ Test(svg, long_legend_names_are_cut_on_a_character_boundary)
                        "\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
                        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
     struct svg_series se = {name, xs, ys, 4};
-    struct svg_chart c = {.title = "t", .x_label = "x", .y_label = "y",
-                          .series = &se, .nseries = 1};
+    struct svg_chart c = {.title = "t",
+                          .x_label = "x",
+                          .y_label = "y",
+                          .series = &se,
+                          .nseries = 1};
     struct buf b;
 
     buf_init(&b, 1 << 20);

@@ -64,7 +64,8 @@ Test(sha256, one_million_a_fed_in_odd_pieces)
         step = step % 97 + 1;
     }
     sha256_final(&c, d);
-    /* cdc76e5c 9914fb92 81a1c7e2 84d73e67 f1809a48 a497200e 046d39cc c7112cd0 */
+    /* cdc76e5c 9914fb92 81a1c7e2 84d73e67 f1809a48 a497200e 046d39cc c7112cd0
+     */
     cr_assert_eq(d[0], want0);
     cr_assert_eq(d[31], want31);
     cr_assert_eq(d[4], 0x99);
