@@ -256,6 +256,7 @@ static void plot_cdf_axis(struct plot_set *ps, struct svg_chart *c,
                           const char *what, char *xl, size_t cap)
 {
     double lo = INFINITY, hi = 0;
+    bool zero = false;
     struct plot_unit u;
 
     for (size_t i = 0; i < ps->n; i++) {
@@ -263,6 +264,7 @@ static void plot_cdf_axis(struct plot_set *ps, struct svg_chart *c,
             hi = MU_MAX(hi, ps->x[i][k]);
             if (ps->x[i][k] > 0)
                 lo = MU_MIN(lo, ps->x[i][k]);
+            zero |= ps->x[i][k] <= 0;
         }
     }
     u = plot_unit_for(hi);
@@ -271,8 +273,9 @@ static void plot_cdf_axis(struct plot_set *ps, struct svg_chart *c,
         for (size_t k = 0; k < ps->s[i].n; k++)
             ps->x[i][k] /= u.div;
     }
-    snprintf(xl, cap, "%s (%s%s)", what, u.name,
-             c->log_x ? ", log scale; 0 at the left edge" : "");
+    snprintf(xl, cap, "%s (%s%s%s)", what, u.name,
+             c->log_x ? ", log scale" : "",
+             c->log_x && zero ? "; 0 at the left edge" : "");
 }
 
 static int plot_cdf_chart(const struct report *r, size_t t,

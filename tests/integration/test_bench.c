@@ -223,7 +223,7 @@ static void check_svgs(const char *dir)
 
 Test(cmd_bench, small_bench_writes_consistent_report_files)
 {
-    char dir[] = "/tmp/muster-bench-XXXXXX", args[1024], sha[65];
+    char dir[64] = "/tmp/muster-bench-XXXXXX", args[1024], sha[65];
     char *hdr[64], *rows[2][64], *csv, *md, *html;
     struct buf out;
     struct stat st;
