@@ -49,8 +49,10 @@ static struct cluster *make_cluster(int nodes)
 
     for (int i = 0; i < nodes; i++) {
         struct node_info *n = node_new();
+        char name[32];
 
-        n->name = xasprintf("gpu-%05d", i);
+        snprintf(name, sizeof(name), "gpu-%05d", i);
+        n->name = xstrdup(name);
         n->ready = true;
         n->alloc[RES_CPU] = 64000;
         n->alloc[RES_MEMORY] = 512LL << 30;
@@ -61,9 +63,10 @@ static struct cluster *make_cluster(int nodes)
         label(&n->labels, "topology.muster.dev/rack", v);
         snprintf(v, sizeof(v), "zone-%d", i / 250);
         label(&n->labels, "topology.kubernetes.io/zone", v);
+        /* put consumes n: look the node up by a name of our own */
         cluster_node_put(c, n);
         /* a third of the GPUs busy, unevenly */
-        cluster_node_get(c, n->name, strlen(n->name))->used[gpu] = (i * 7) % 6;
+        cluster_node_get(c, name, strlen(name))->used[gpu] = (i * 7) % 6;
     }
     c->synced = true;
     return c;

@@ -3,7 +3,7 @@
  * It does the least any correct extender must do: libmicrohttpd collects
  * the body, cJSON parses all of it, and the reply either echoes the input
  * (filter: every node passes) or scores every node 0 (prioritize), printed
- * straight into a buffer. muster is judged as a ratio to this floor measured
+ * straight into a buffer; bind checks the ExtenderBindingArgs and accepts. muster is judged as a ratio to this floor measured
  * in the same run (see /work/shared/spec/performance.md), never by absolute
  * times, because this machine is noisy.
  *
@@ -77,6 +77,19 @@ static const char *floor_node_name(const cJSON *n)
     return cJSON_IsString(n) ? n->valuestring : NULL;
 }
 
+/* bind: PodName, PodNamespace and Node must be strings; always accepted
+ * (the floor has no cache and no API server to tell). */
+static int floor_bind(const cJSON *args, struct buf *out)
+{
+    static const char *const need[] = {"PodName", "PodNamespace", "Node"};
+
+    for (size_t i = 0; i < ARRAY_LEN(need); i++) {
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(args, need[i])))
+            return MU_EINVAL;
+    }
+    return buf_adds(out, "{\"Error\":\"\"}");
+}
+
 /* prioritize: [{"Host":name,"Score":0},...] for every input node. */
 static int floor_prioritize(const cJSON *args, struct buf *out)
 {
@@ -138,8 +151,9 @@ static enum MHD_Result floor_answer(struct MHD_Connection *c, const char *url,
         buf_adds(&out, "ok\n");
         goto out;
     }
-    if (strcmp(method, "POST") ||
-        (strcmp(url, "/filter") && strcmp(url, "/prioritize"))) {
+    if (strcmp(method, "POST") || (strcmp(url, "/filter") &&
+                                   strcmp(url, "/prioritize") &&
+                                   strcmp(url, "/bind"))) {
         status = 404;
         buf_adds(&out, "{\"Error\":\"no such verb\"}");
         goto out;
@@ -148,6 +162,7 @@ static enum MHD_Result floor_answer(struct MHD_Connection *c, const char *url,
                                  req->body.len);
     rc = !args ? MU_EINVAL
          : !strcmp(url, "/filter") ? floor_filter(args, &out)
+         : !strcmp(url, "/bind")   ? floor_bind(args, &out)
                                    : floor_prioritize(args, &out);
     if (rc) {
         status = 400;

@@ -4,6 +4,7 @@
  * usage: load --url http://127.0.0.1:PORT --cluster FILE
  *             (--names N | --nodelist N) [--iterations K] [--warmup W]
  *             [--seed S] [--label TEXT] [--parse-rounds R] [--wait-ready S]
+ *             [--bind 1] [--bodies B]
  *
  * FILE is a `muster gen-cluster` (or kubectl get nodes -o json) dump.
  * --names N: nodeCacheCapable requests, N node names drawn at random (seeded)
@@ -12,10 +13,17 @@
  *            NodeList (kind/apiVersion stripped, as kube-scheduler sends).
  * Pods rotate through five shapes: cpu-only, 1, 2, 4 and 8 GPUs, with
  * tolerations and node selectors, each ~3 KB like a real informer copy.
+ * --bind 1: after filter and prioritize, POST /bind of an
+ *            ExtenderBindingArgs for the pod, as kube-scheduler does when
+ *            the extender binds. Every pair then carries a pod UID of its
+ *            own (patched into the body), so each bind is a new pod; the
+ *            nodes are taken in turn from the request's node set.
+ * --bodies B: distinct request bodies used in turn (1..10, default 10);
+ *            fewer keeps memory down for 5,000-Node NodeLists.
  *
  * Output, one line per figure, for bench/run.sh:
- *   RESULT label=L verb=filter n=K p50_us=.. p99_us=.. calls_per_s=..
- *          body_bytes=.. nodes=.. kept=.. connects=1
+ *   RESULT label=L verb=filter|prioritize|bind n=K p50_us=.. p99_us=..
+ *          calls_per_s=.. body_bytes=.. nodes=.. kept=.. connects=1
  *   PARSE label=L bytes=.. parse_p50_us=.. delete_p50_us=..
  * Any non-200 answer or an answer that is not the expected JSON stops the
  * run with exit 1: a benchmark of a failing server means nothing. */
@@ -37,7 +45,16 @@
 struct load_opts {
     const char *url, *cluster, *label;
     uint64_t names, nodelist, iterations, warmup, seed, parse_rounds;
-    uint64_t wait_ready;
+    uint64_t wait_ready, bind, bodies;
+};
+
+/* What /bind needs to know about each body, and the node set to bind to. */
+struct load_binds {
+    size_t uid_off[LOAD_BODIES];     /* offset of the pod UID in the body */
+    char pod[LOAD_BODIES][128];      /* the pod's name */
+    char **nodes;                    /* the request's node set, owned */
+    size_t nnodes;
+    uint64_t next_uid;               /* distinct per pair and per run */
 };
 
 /* The client side of the run: one curl handle, i.e. one connection. */
@@ -342,7 +359,7 @@ static void load_nodelist_body(struct buf *b, const char *nodelist,
     buf_adds(b, ",\"NodeNames\":null}");
 }
 
-/* LOAD_BODIES request bodies, all for the same node count. */
+/* o->bodies request bodies, all for the same node count. */
 static int load_make_bodies(const struct load_opts *o,
                             const struct load_cluster *c, struct buf *bodies)
 {
@@ -357,8 +374,7 @@ static int load_make_bodies(const struct load_opts *o,
     }
     if (o->nodelist)
         nodelist = load_nodelist_text(c, want);
-    for (unsigned v = 0; v < LOAD_BODIES; v++) {
-        buf_init(&bodies[v], BUF_UNLIMITED);
+    for (unsigned v = 0; v < o->bodies; v++) {
         if (nodelist)
             load_nodelist_body(&bodies[v], nodelist, v, &rng);
         else
@@ -504,8 +520,43 @@ struct load_series {
     int kept;
 };
 
-/* One filter + prioritize pair on body b; the first use of every body
- * checks both replies (outside the timed part). */
+/* Give the body's pod a UID of its own: the last 12 hex digits of the
+ * 36-character UID become a counter. */
+static void load_new_uid(struct buf *b, size_t off, uint64_t n)
+{
+    char hex[16];
+
+    snprintf(hex, sizeof(hex), "%012llx",
+             (unsigned long long)(n & 0xffffffffffffULL));
+    memcpy(b->data + off + 24, hex, 12);
+}
+
+/* POST /bind for body v's pod (its UID as patched) to the next node. */
+static int load_bind(struct load_client *cl, struct load_binds *lb,
+                     const struct buf *b, unsigned v, uint64_t i,
+                     struct buf *args, double *us)
+{
+    int rc;
+
+    buf_reset(args);
+    buf_adds(args, "{\"PodName\":");
+    buf_add_jstrz(args, lb->pod[v]);
+    buf_adds(args, ",\"PodNamespace\":\"ml\",\"PodUID\":\"");
+    buf_add(args, b->data + lb->uid_off[v], 36);
+    buf_adds(args, "\",\"Node\":");
+    buf_add_jstrz(args, lb->nodes[i % lb->nnodes]);
+    buf_addc(args, '}');
+    rc = load_call(cl, "bind", args, us, false);
+    if (!rc && !strstr(cl->reply.data ? cl->reply.data : "",
+                       "\"Error\":\"\"")) {
+        fprintf(stderr, "load: bind refused: %.300s\n", cl->reply.data);
+        rc = MU_EINVAL;
+    }
+    return rc;
+}
+
+/* One filter + prioritize pair on body b (and a bind with --bind); the
+ * first use of every body checks both replies (outside the timed part). */
 static int load_pair(struct load_client *cl, const struct buf *b,
                      bool check, struct load_series *s, bool record)
 {
@@ -526,7 +577,7 @@ static int load_pair(struct load_client *cl, const struct buf *b,
 }
 
 static void load_report(const struct load_opts *o, struct load_series *s,
-                        const struct buf *body, const struct load_client *cl)
+                        size_t body_len, const struct load_client *cl)
 {
     double sum = 0;
 
@@ -534,31 +585,44 @@ static void load_report(const struct load_opts *o, struct load_series *s,
     for (size_t i = 0; i < s->n; i++)
         sum += s->us[i];
     printf("RESULT label=%s verb=%s n=%zu p50_us=%.0f p99_us=%.0f "
-           "calls_per_s=%.0f body_bytes=%zu nodes=%llu kept=%d "
+           "calls_per_s=%.1f body_bytes=%zu nodes=%llu kept=%d "
            "connects=%ld\n",
            o->label, s->verb, s->n, load_pct(s->us, s->n, 50),
            load_pct(s->us, s->n, 99), sum > 0 ? (double)s->n * 1e6 / sum : 0,
-           body->len,
+           body_len,
            (unsigned long long)(o->names ? o->names : o->nodelist), s->kept,
            cl->connects);
 }
 
 static int load_run(const struct load_opts *o, struct load_client *cl,
-                    const struct buf *bodies)
+                    struct buf *bodies, struct load_binds *lb)
 {
-    struct load_series s[2] = {{.verb = "filter"}, {.verb = "prioritize"}};
+    struct load_series s[3] = {{.verb = "filter"}, {.verb = "prioritize"},
+                               {.verb = "bind"}};
     uint64_t total = o->warmup + o->iterations;
-    int rc = MU_OK;
+    int nv = o->bind ? 3 : 2, rc = MU_OK;
+    struct buf args;
 
-    for (int v = 0; v < 2; v++)
+    buf_init(&args, BUF_UNLIMITED);
+    for (int v = 0; v < nv; v++)
         s[v].us = xcalloc(o->iterations + 1, sizeof(double));
-    for (uint64_t i = 0; i < total && !rc; i++)
-        rc = load_pair(cl, &bodies[i % LOAD_BODIES], i < LOAD_BODIES, s,
-                       i >= o->warmup);
-    for (int v = 0; v < 2 && !rc; v++)
-        load_report(o, &s[v], &bodies[0], cl);
-    for (int v = 0; v < 2; v++)
+    for (uint64_t i = 0; i < total && !rc; i++) {
+        unsigned v = (unsigned)(i % o->bodies);
+        double us;
+
+        if (o->bind)
+            load_new_uid(&bodies[v], lb->uid_off[v], lb->next_uid++);
+        rc = load_pair(cl, &bodies[v], i < o->bodies, s, i >= o->warmup);
+        if (!rc && o->bind)
+            rc = load_bind(cl, lb, &bodies[v], v, i, &args, &us);
+        if (!rc && o->bind && i >= o->warmup)
+            s[2].us[s[2].n++] = us;
+    }
+    for (int v = 0; v < nv && !rc; v++)
+        load_report(o, &s[v], v == 2 ? args.len : bodies[0].len, cl);
+    for (int v = 0; v < nv; v++)
         FREE_NULL(s[v].us);
+    buf_fini(&args);
     return rc;
 }
 
@@ -604,6 +668,8 @@ static int load_flag(struct load_opts *o, const char *flag, const char *val)
         {"--seed", offsetof(struct load_opts, seed), UINT64_MAX},
         {"--parse-rounds", offsetof(struct load_opts, parse_rounds), 100000},
         {"--wait-ready", offsetof(struct load_opts, wait_ready), 3600},
+        {"--bind", offsetof(struct load_opts, bind), 1},
+        {"--bodies", offsetof(struct load_opts, bodies), LOAD_BODIES},
     };
 
     if (!strcmp(flag, "--url"))
@@ -629,6 +695,7 @@ static int load_args(int argc, char **argv, struct load_opts *o)
     o->warmup = 50;
     o->seed = 1;
     o->label = "run";
+    o->bodies = LOAD_BODIES;
     for (int i = 1; i < argc; i += 2) {
         int rc = i + 1 < argc ? load_flag(o, argv[i], argv[i + 1])
                               : MU_EINVAL;
@@ -639,17 +706,54 @@ static int load_args(int argc, char **argv, struct load_opts *o)
             return MU_EINVAL;
         }
     }
-    if (!o->url || !o->cluster || !o->iterations ||
+    if (!o->url || !o->cluster || !o->iterations || !o->bodies ||
         !o->names == !o->nodelist || strchr(o->label, ' ')) {
         fprintf(stderr, "usage: load --url URL --cluster FILE "
                         "(--names N | --nodelist N) [--iterations K] "
                         "[--warmup W] [--seed S] [--label WORD] "
-                        "[--parse-rounds R] [--wait-ready SECS]\n");
+                        "[--parse-rounds R] [--wait-ready SECS] "
+                        "[--bind 1] [--bodies 1..10]\n");
         return MU_EINVAL;
     }
     /* every body is checked on first use, inside the warm-up */
-    o->warmup = MU_MAX(o->warmup, (uint64_t)LOAD_BODIES);
+    o->warmup = MU_MAX(o->warmup, o->bodies);
     return MU_OK;
+}
+
+/* Where each body's pod UID and name are, and every node of the cluster
+ * to bind to in turn (so no node gets more than its share of pods). */
+static int load_binds_init(struct load_binds *lb, const struct load_opts *o,
+                           const struct load_cluster *c,
+                           const struct buf *bodies)
+{
+    memset(lb, 0, sizeof(*lb));
+    for (unsigned v = 0; v < o->bodies; v++) {
+        const char *uid = strstr(bodies[v].data, "\"uid\":\"");
+        const char *name = strstr(bodies[v].data, "\"name\":\"");
+        size_t n;
+
+        if (!uid || !name || strlen(uid + 7) < 37 || uid[7 + 36] != '"')
+            return MU_EINVAL;
+        lb->uid_off[v] = (size_t)(uid + 7 - bodies[v].data);
+        n = strcspn(name + 8, "\"");
+        if (n == 0 || n >= sizeof(lb->pod[v]))
+            return MU_EINVAL;
+        memcpy(lb->pod[v], name + 8, n);
+    }
+    lb->nodes = xcalloc(c->n, sizeof(*lb->nodes));
+    for (size_t i = 0; i < c->n; i++)
+        lb->nodes[i] = xstrdup(c->names[i]);
+    lb->nnodes = c->n;
+    /* UIDs never seen by this server before, even across runs. */
+    lb->next_uid = (uint64_t)load_now_us();
+    return MU_OK;
+}
+
+static void load_binds_fini(struct load_binds *lb)
+{
+    for (size_t i = 0; i < lb->nnodes; i++)
+        FREE_NULL(lb->nodes[i]);
+    FREE_NULL(lb->nodes);
 }
 
 int main(int argc, char **argv)
@@ -657,11 +761,14 @@ int main(int argc, char **argv)
     struct load_opts o;
     struct load_cluster c = {0};
     struct load_client cl;
+    struct load_binds lb = {0};
     struct buf bodies[LOAD_BODIES];
     int rc;
 
     if (load_args(argc, argv, &o))
         return 2;
+    for (unsigned v = 0; v < LOAD_BODIES; v++)
+        buf_init(&bodies[v], BUF_UNLIMITED);
     if (load_cluster_read(o.cluster, &c)) {
         fprintf(stderr, "load: %s: not a readable list of Nodes\n",
                 o.cluster);
@@ -669,6 +776,8 @@ int main(int argc, char **argv)
         return 2;
     }
     rc = load_make_bodies(&o, &c, bodies);
+    if (!rc && o.bind && (rc = load_binds_init(&lb, &o, &c, bodies)))
+        fprintf(stderr, "load: no pod uid/name in the request body\n");
     load_cluster_fini(&c);
     if (rc)
         return 2;
@@ -676,11 +785,12 @@ int main(int argc, char **argv)
     load_client_init(&cl, o.url);
     rc = o.wait_ready ? load_wait_ready(&cl, o.wait_ready) : MU_OK;
     if (!rc)
-        rc = load_run(&o, &cl, bodies);
+        rc = load_run(&o, &cl, bodies, &lb);
     if (!rc && o.parse_rounds)
         load_parse_figure(&o, &bodies[0]);
     load_client_fini(&cl);
     curl_global_cleanup();
+    load_binds_fini(&lb);
     for (unsigned v = 0; v < LOAD_BODIES; v++)
         buf_fini(&bodies[v]);
     return rc ? 1 : 0;

@@ -3,12 +3,19 @@
 function t(us) {
     if (us == "") return "-"
     us += 0
+    if (us >= 1000000) return sprintf("%.2f s", us / 1000000)
     if (us >= 10000) return sprintf("%.1f ms", us / 1000)
     if (us >= 1000) return sprintf("%.2f ms", us / 1000)
     return sprintf("%d µs", us)
 }
+function fmt_cps(v) {
+    if (v == "") return "-"
+    v += 0
+    return v >= 100 ? sprintf("%d", v + 0.5) : sprintf("%.1f", v)
+}
 function kb(b) {
     b += 0
+    if (b < 1024) return sprintf("%d B", b)
     if (b >= 1048576) return sprintf("%.1f MB", b / 1048576)
     return sprintf("%.0f KB", b / 1024)
 }
@@ -38,7 +45,7 @@ END {
         k = order[i]; split(k, lv, SUBSEP)
         m = p50[k, "muster"]; fl = p50[k, "floor"]
         r = (m != "" && fl + 0 > 0) ? sprintf("%.2f", m / fl) : "-"
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", lv[1], lv[2], kb(bytes[k]), t(m), t(p99[k, "muster"]), (cps[k, "muster"] == "" ? "-" : cps[k, "muster"]), t(fl), t(p99[k, "floor"]), (cps[k, "floor"] == "" ? "-" : cps[k, "floor"]), r
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", lv[1], lv[2], kb(bytes[k]), t(m), t(p99[k, "muster"]), fmt_cps(cps[k, "muster"]), t(fl), t(p99[k, "floor"]), fmt_cps(cps[k, "floor"]), r
         if (m != "" && lv[2] == "filter" && kept[k, "muster"] != nodes[k])
             note = note sprintf("\nmuster's filter kept %s of %s nodes in %s (the floor keeps all).", kept[k, "muster"], nodes[k], lv[1])
     }

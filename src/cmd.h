@@ -10,5 +10,6 @@ int cmd_gen_cluster(int argc, char **argv); /* src/sim/cmd_gen_cluster.c */
 int cmd_simulate(int argc, char **argv);  /* src/sim/cmd_simulate.c */
 int cmd_trace(int argc, char **argv);     /* src/sim/cmd_trace.c */
 int cmd_replay(int argc, char **argv);    /* src/sim/cmd_replay.c */
+int cmd_bench(int argc, char **argv);     /* src/sim/cmd_bench.c */
 
 #endif

@@ -19,6 +19,7 @@ static const struct command commands[] = {
      "trace import --format itp|alibaba-openb IN: convert a public trace"},
     {"replay", cmd_replay,
      "re-run callbacks recorded by serve --record against another policy"},
+    {"bench", cmd_bench, "compare policies over traces: tables, plots, report"},
 };
 
 static void usage(FILE *out)
