@@ -4,6 +4,7 @@
 #include "http/http.h"
 #include "http/ext_int.h"
 #include "http/gang_svc.h"
+#include "kube/kube.h"
 #include "queue/gang.h"
 
 int http_healthz(struct http_server *srv, struct http_reply *rep)
@@ -35,6 +36,8 @@ int http_metrics(struct http_server *srv, struct http_reply *rep)
                         ext_service_ready(srv->ext), rep->body);
     if (!rc && srv->ext->gang_svc)
         rc = gang_svc_metrics(srv->ext->gang_svc, rep->body);
+    if (!rc)
+        rc = kube_metrics_render(srv->ext->kube, rep->body);
     return rc;
 }
 

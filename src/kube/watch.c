@@ -4,6 +4,7 @@
  * The pods thread also expires assumed pods about once a second. */
 #include "common.h"
 #include "kube/kube_priv.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -154,6 +155,7 @@ static int kwatch_list(struct kwatch *w, CURL *h, char *err, size_t errlen)
     log_info("listed", "resource=%s count=%zu pages=%d resourceVersion=%s",
              res_name_pl[w->res], count, pages, rv);
     mark_listed(w);
+    atomic_fetch_add(&w->lists, 1);
     return MU_OK;
 }
 
@@ -170,7 +172,7 @@ static long watch_timeout(struct kube *k)
 }
 
 /* Judge a finished watch request. */
-static enum wres watch_outcome(struct kwatch *w, int rc,
+static enum wres judge_outcome(struct kwatch *w, int rc,
                                const struct kresp *resp, int64_t took_ms,
                                const char *err)
 {
@@ -203,6 +205,26 @@ static enum wres watch_outcome(struct kwatch *w, int rc,
     if (resp->status == 410 || resp->status == 504)
         return W_RELIST;
     return W_BACKOFF;
+}
+
+/* Judge it and count how it ended (KW_STOP: muster is stopping). */
+static enum wres watch_outcome(struct kwatch *w, int rc,
+                               const struct kresp *resp, int64_t took_ms,
+                               const char *err)
+{
+    enum wres r = judge_outcome(w, rc, resp, took_ms, err);
+    enum kwatch_end e = KWE_REFUSED;
+
+    if (r == W_STOP)
+        return r;
+    if (rc == KW_RELIST || (rc == MU_OK && r == W_RELIST))
+        e = KWE_EXPIRED;
+    else if (rc != MU_OK)
+        e = resp->timed_out ? KWE_STALLED : KWE_DROPPED;
+    else if (resp->status == 200)
+        e = KWE_TIMEOUT;
+    atomic_fetch_add(&w->ends[e], 1);
+    return r;
 }
 
 static enum wres kwatch_watch(struct kwatch *w, CURL *h)
@@ -302,4 +324,35 @@ void *kwatch_main(void *arg)
     kstream_fini(&w->split);
     kclient_give(&w->k->client, h);
     return NULL;
+}
+
+int kube_metrics_render(struct kube *k, struct buf *out)
+{
+    static const char *const cause[KWE_N] = {
+        [KWE_TIMEOUT] = "timeout", [KWE_DROPPED] = "dropped",
+        [KWE_STALLED] = "stalled", [KWE_EXPIRED] = "expired",
+        [KWE_REFUSED] = "refused"};
+    int rc;
+
+    if (!k)
+        return MU_OK;
+    rc = buf_adds(out, "# HELP muster_watch_lists_total Complete LISTs "
+                       "(initial and relists), by resource.\n"
+                       "# TYPE muster_watch_lists_total counter\n");
+    for (int r = 0; r < 2 && !rc; r++)
+        rc = buf_printf(out, "muster_watch_lists_total{resource=\"%s\"} "
+                        "%llu\n", res_name_pl[r],
+                        (unsigned long long)atomic_load(&k->w[r].lists));
+    rc = rc ? rc : buf_adds(out, "# HELP muster_watch_ends_total Watch "
+                            "requests ended, by resource and cause.\n"
+                            "# TYPE muster_watch_ends_total counter\n");
+    for (int r = 0; r < 2 && !rc; r++) {
+        for (int e = 0; e < KWE_N && !rc; e++)
+            rc = buf_printf(out, "muster_watch_ends_total{resource=\"%s\","
+                            "cause=\"%s\"} %llu\n", res_name_pl[r],
+                            cause[e],
+                            (unsigned long long)atomic_load(
+                                &k->w[r].ends[e]));
+    }
+    return rc;
 }
