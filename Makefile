@@ -111,6 +111,24 @@ test-build: $(BUILD)/muster $(TEST_BINS) $(FAKE_BIN)
 $(FAKE_BIN): $(BUILD)/tests/fake/fake_apiserver.o $(BUILD)/libmuster.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The soak driver (tests/soak/): churn, faults and a kube-scheduler
+# stand-in against muster and the fake API server; see tests/soak/README.md.
+SOAK_BIN := $(BUILD)/soak
+SOAK_SECONDS ?= 600
+SOAK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tests/soak/*.c)))
+
+$(SOAK_BIN): $(SOAK_OBJS) $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: soak soak-short
+soak: $(BUILD)/muster $(FAKE_BIN) $(SOAK_BIN)
+	SOAK_SECONDS=$(SOAK_SECONDS) MUSTER_BIN=$(CURDIR)/$(BUILD)/muster \
+	    FAKE_APISERVER=$(CURDIR)/$(FAKE_BIN) nice -n 19 $(SOAK_BIN)
+
+# The CI form: 45 s of the same, RSS sampled every 5 s.
+soak-short:
+	$(MAKE) soak SOAK_SECONDS=45 SOAK_RSS_EVERY=5
+
 # The integration tests start ./muster (MUSTER_BIN) on 127.0.0.1.
 test: check-deps
 	$(MAKE) muster test-build
