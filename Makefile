@@ -6,6 +6,10 @@
 #   make asan       build with ASan+UBSan into build-asan/ and run the tests
 #   make bench      service latency benchmark (bench/), then bench-sim
 #   make bench-sim  simulator throughput: 100,000 jobs on 1,000 nodes
+#   make bench-load wrk load on muster serve (5,000 nodes), bench/out/load.md
+#   make soak       10 min of churn, faults and scheduling against the fake
+#                   API server (SOAK_SECONDS=N; soak-short: 45 s)
+#   make valgrind   integration and unit tests under valgrind memcheck
 #   make e2e        muster against a real kube-apiserver + kube-scheduler
 #                   v1.20 on 127.0.0.1 (tests/e2e/run.sh; first run builds
 #                   them from Debian's source package, ~4 min, then cached)
@@ -90,6 +94,12 @@ bench: bench-build
 	BUILD=$(BUILD) bench/run.sh
 	$(BUILD)/bench/bench_gang
 	bench/sim.sh
+
+# bench/load.sh: wrk with bench/load.lua (filter and prioritize with all
+# 5,000 node names) for LOAD_SECONDS (30); table in bench/out/load.md.
+.PHONY: bench-load
+bench-load: muster
+	bench/load.sh
 
 # bench/sim.sh: `muster simulate` throughput, 100,000 jobs on 1,000 nodes.
 bench-sim: muster
