@@ -129,10 +129,14 @@ static void log_call(enum ext_verb v, const struct ext_call *call,
 
 /* A held bind is answered (any thread): keep the answer and resume the
  * connection if it is already suspended; MHD then calls on_request again,
- * which sends it. */
+ * which sends it. The resume comes after the unlock: once resumed, MHD's
+ * thread may send the answer and free req (on_completed) at once, so req
+ * must not be touched after it; until then the suspended connection keeps
+ * req alive. */
 static void http_answer_held(void *ticket, int status, struct buf *body)
 {
     struct http_req *req = ticket;
+    struct MHD_Connection *conn = NULL;
 
     pthread_mutex_lock(&req->mu);
     MU_ASSERT(req->held && !req->answered);
@@ -143,9 +147,11 @@ static void http_answer_held(void *ticket, int status, struct buf *body)
     req->answered = true;
     if (req->suspended) {
         req->suspended = false;
-        MHD_resume_connection(req->conn);
+        conn = req->conn;
     }
     pthread_mutex_unlock(&req->mu);
+    if (conn)
+        MHD_resume_connection(conn);
 }
 
 /* The held call's answer, once given: count, log and send it. */
