@@ -209,13 +209,16 @@ static enum MHD_Result answer_verb(struct http_server *srv,
 
     /* an answer is at most the body plus the reasons of every node */
     buf_init(&out, srv->opts.max_body + (16u << 20));
-    req->held = false;
+    /* A bind may be held: once ext_handle gives the ticket to the gang
+     * table, another thread may answer it before ext_handle returns, so
+     * req must already count as held (http_answer_held asserts it). */
+    req->held = v == EXT_BIND;
     rc = ext_handle(srv->ext, v, &call);
     if (!rc && call.held) {
-        req->held = true;
         buf_fini(&out);
         return hold(srv, conn, req, &call);
     }
+    req->held = false;
     if (rc)
         rc = ext_answer_error(&call, v, 500, "muster could not build the "
                               "answer: it exceeds the size limit");
