@@ -16,7 +16,8 @@
  *        answer the next LIST, WATCH or, for pods, bind M ms late).
  *   POST /_control/compact     forget the event history (old RVs get 410)
  *   GET  /_control/state       the canonical state, as cluster_dump_json
- *   GET  /_control/stats       request counters
+ *   GET  /_control/stats       request counters, and the faults armed
+ *                              and not yet taken ("armed", per resource)
  * and PATCH of a pod's metadata.annotations (JSON merge patch), as
  * muster's gang wake-ups send it.
  *   POST /_control/podgroups  [PodGroup, ...]: install the PodGroup CRD
@@ -450,10 +451,17 @@ static enum MHD_Result control_state(struct MHD_Connection *c)
 
 static enum MHD_Result control_stats(struct MHD_Connection *c)
 {
-    char s[512];
+    char s[600];
+    int armed[K_N] = {0};
+    size_t n;
 
     pthread_mutex_lock(&g.mu);
-    snprintf(s, sizeof(s),
+    /* faults armed and not yet taken, per resource (bind_noop aside) */
+    for (int f = 0; f < F_N; f++) {
+        for (int k = 0; k < K_N && f != F_BIND_NOOP; k++)
+            armed[k] += g.faults[f][k];
+    }
+    n = (size_t)snprintf(s, sizeof(s),
              "{\"lists\":{\"nodes\":%ld,\"pods\":%ld},\"watches\":{\"nodes\":"
              "%ld,\"pods\":%ld},\"gap429\":{\"nodes\":%lld,\"pods\":%lld},"
              "\"binds\":%ld,\"patches\":%ld,\"podgroupLists\":%ld,"
@@ -461,6 +469,9 @@ static enum MHD_Result control_stats(struct MHD_Connection *c)
              g.lists[0], g.lists[1], g.watches[0], g.watches[1],
              (long long)g.gap429[0], (long long)g.gap429[1], g.binds,
              g.patches, g.pglists, (long long)g.rv);
+    if (n > 0 && n < sizeof(s))
+        snprintf(s + n - 1, sizeof(s) - n + 1, ",\"armed\":{\"nodes\":%d,"
+                 "\"pods\":%d}}", armed[K_NODES], armed[K_PODS]);
     pthread_mutex_unlock(&g.mu);
     return reply(c, 200, s);
 }

@@ -364,8 +364,10 @@ static cJSON *server_pods(const struct buf *state)
 {
     cJSON *j = cJSON_Parse(state->data);
 
-    return cJSON_GetObjectItemCaseSensitive(j, "pods") ? j
-                                                       : (cJSON_Delete(j), NULL);
+    if (cJSON_GetObjectItemCaseSensitive(j, "pods"))
+        return j;
+    cJSON_Delete(j);
+    return NULL;
 }
 
 static const char *server_node(const cJSON *st, const struct spod *p,
@@ -449,11 +451,14 @@ static long metric(const char *text, const char *key)
 {
     size_t n = strlen(key);
 
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+    for (const char *p = text; p && *p;) {
         long v = 0;
 
-        if (strncmp(p, key, n) || p[n] != ' ')
+        if (strncmp(p, key, n) || p[n] != ' ') {
+            p = strchr(p, '\n');
+            p = p ? p + 1 : NULL;
             continue;
+        }
         for (p += n + 1; *p >= '0' && *p <= '9' && v < (1L << 50); p++)
             v = v * 10 + (*p - '0');
         return v;
