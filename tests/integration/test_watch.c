@@ -462,6 +462,12 @@ Test(watch, stalled_watch_is_abandoned_and_resumed, .fini = teardown)
         churn_batch(ep, &c, &b);
     /* a stalled stream is given up after timeoutSeconds * 1.5 + 5 s */
     wait_equal(ep, 30000);
+    /* ...and counted as such in /metrics */
+    http(ep->mport, "GET", "/metrics", NULL, &b);
+    cr_assert(strstr(b.data, "muster_watch_ends_total{resource=\"pods\","
+                             "cause=\"stalled\"} 1\n"), "%s", b.data);
+    cr_assert(strstr(b.data, "muster_watch_lists_total{resource=\"nodes\"} "
+                             "1\n"), "%s", b.data);
     buf_fini(&b);
     env_fini(ep);
 }
