@@ -99,6 +99,7 @@ bench: bench-build
 # 5,000 node names) for LOAD_SECONDS (30); table in bench/out/load.md.
 .PHONY: bench-load
 bench-load: muster
+	@scripts/deps.sh wrk
 	bench/load.sh
 
 # bench/sim.sh: `muster simulate` throughput, 100,000 jobs on 1,000 nodes.
@@ -169,6 +170,7 @@ asan:
 VG_LOGS := $(CURDIR)/$(BUILD)/valgrind
 .PHONY: valgrind
 valgrind: test-build
+	@scripts/deps.sh valgrind
 	rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS)
 	@echo "== integration tests, muster and the fake API server under valgrind"
 	VG_LOGS=$(VG_LOGS) VG_MUSTER=$(CURDIR)/$(BUILD)/muster \

@@ -22,8 +22,9 @@
 #include <unistd.h>
 
 #define RSS_MAX_SAMPLES 4096
-#define SETTLE_SCHED_MS 15000     /* scheduling goes on, without faults */
-#define SETTLE_EQUAL_MS 120000    /* then the cache must match within this */
+/* scheduling goes on without faults for a sixth of the run, at most this */
+#define SETTLE_SCHED_MS 15000
+#define SETTLE_EQUAL_MS 120000 /* then the cache must match within this */
 
 struct soak S = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -179,8 +180,8 @@ static int start_fake(void)
 {
     const char *bin = getenv("FAKE_APISERVER");
     char pf[128], log[128];
-    char *argv[] = {(char *)(bin ? bin : "build/fake-apiserver"),
-                    "--port-file", pf, NULL};
+    char *argv[] = {(char *)(bin ? bin : "build/fake-apiserver"), "--port-file",
+                    pf, NULL};
 
     snprintf(pf, sizeof(pf), "%s/fake.port", S.dir);
     snprintf(log, sizeof(log), "%s/fake.log", S.dir);
@@ -195,11 +196,22 @@ static int start_muster(void)
 {
     const char *bin = getenv("MUSTER_BIN");
     char pf[128], log[128], url[64];
-    char *argv[] = {(char *)(bin ? bin : "./muster"), "serve", "--policy",
-                    "policies/gang-topology.json", "--api-server", url,
-                    "--debug-endpoints", "--listen", "127.0.0.1:0",
-                    "--port-file", pf, "--log-level", "warn",
-                    "--watch-timeout", "10", NULL};
+    char *argv[] = {(char *)(bin ? bin : "./muster"),
+                    "serve",
+                    "--policy",
+                    "policies/gang-topology.json",
+                    "--api-server",
+                    url,
+                    "--debug-endpoints",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--port-file",
+                    pf,
+                    "--log-level",
+                    "warn",
+                    "--watch-timeout",
+                    "10",
+                    NULL};
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", S.fake_port);
     snprintf(pf, sizeof(pf), "%s/muster.port", S.dir);
@@ -273,10 +285,12 @@ static double rss_slope(int from)
 static void progress(int64_t t0, int64_t seconds)
 {
     pthread_mutex_lock(&S.mu);
-    fprintf(stderr, "soak: %3llds/%llds rss=%ld KiB pods=%zu gangs=%zu "
-            "binds=%ld unsched=%ld\n", (long long)(soak_now_ms() - t0) / 1000,
-            (long long)seconds, R.n ? R.kib[R.n - 1] : -1L, S.npods,
-            S.ngangs, S.binds_ok, S.unschedulable);
+    fprintf(stderr,
+            "soak: %3llds/%llds rss=%ld KiB pods=%zu gangs=%zu "
+            "binds=%ld unsched=%ld\n",
+            (long long)(soak_now_ms() - t0) / 1000, (long long)seconds,
+            R.n ? R.kib[R.n - 1] : -1L, S.npods, S.ngangs, S.binds_ok,
+            S.unschedulable);
     pthread_mutex_unlock(&S.mu);
 }
 
@@ -302,7 +316,7 @@ static int run(int64_t seconds, int64_t every_ms)
     atomic_store(&S.churn_stop, true);
     pthread_join(churn, NULL);
     fprintf(stderr, "soak: faults and churn stopped; scheduling settles\n");
-    soak_sleep_ms(SETTLE_SCHED_MS);
+    soak_sleep_ms(MU_MIN(SETTLE_SCHED_MS, seconds * 1000 / 6));
     atomic_store(&S.sched_stop, true);
     pthread_join(sched, NULL);
     for (int i = 0; i < 600; i++) {
@@ -376,7 +390,8 @@ static const char *server_node(const cJSON *st, const struct spod *p,
     const cJSON *x;
 
     *found = false;
-    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(st, "pods")) {
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(st, "pods"))
+    {
         const cJSON *uid = cJSON_GetObjectItemCaseSensitive(x, "uid");
         const cJSON *node = cJSON_GetObjectItemCaseSensitive(x, "nodeName");
 
@@ -406,8 +421,8 @@ static long check_binds(const cJSON *st, long *checked)
         if (found && node && strcmp(node, p->node) == 0)
             continue;
         fprintf(stderr, "soak: FAIL acked bind %s/%s -> %s: server has %s\n",
-                p->ns, p->name, p->node, found ? node ? node : "unbound"
-                                                   : "no such pod");
+                p->ns, p->name, p->node,
+                found ? node ? node : "unbound" : "no such pod");
         bad++;
     }
     return bad;
@@ -434,9 +449,10 @@ static long check_gangs(const cJSON *st, long *whole, long *waiting)
         else if (bound >= g->min_member)
             (*whole)++;
         else {
-            fprintf(stderr, "soak: FAIL gang %s/%s partly bound: %d of "
-                    "minMember %d (%d members exist)\n", SOAK_GANG_NS,
-                    g->name, bound, g->min_member, g->created);
+            fprintf(stderr,
+                    "soak: FAIL gang %s/%s partly bound: %d of "
+                    "minMember %d (%d members exist)\n",
+                    SOAK_GANG_NS, g->name, bound, g->min_member, g->created);
             bad++;
         }
     }
@@ -487,8 +503,10 @@ static void summary_metrics(FILE *o, const char *m)
                  res);
         fprintf(o, "| muster LISTs: %s | %ld |\n", res, metric(m, key));
         for (size_t c = 0; c < ARRAY_LEN(causes); c++) {
-            snprintf(key, sizeof(key), "muster_watch_ends_total{resource="
-                     "\"%s\",cause=\"%s\"}", res, causes[c]);
+            snprintf(key, sizeof(key),
+                     "muster_watch_ends_total{resource="
+                     "\"%s\",cause=\"%s\"}",
+                     res, causes[c]);
             fprintf(o, "| watch ends: %s, %s | %ld |\n", res, causes[c],
                     metric(m, key));
         }
@@ -501,10 +519,12 @@ static void summary_metrics(FILE *o, const char *m)
 
 static void summary_counts(FILE *o)
 {
-    fprintf(o, "| driver filter / prioritize calls | %ld / %ld |\n",
-            S.filters, S.prioritizes);
-    fprintf(o, "| binds acked / refused / transport errors | %ld / %ld / "
-            "%ld |\n", S.binds_ok, S.bind_errors, S.bind_transport);
+    fprintf(o, "| driver filter / prioritize calls | %ld / %ld |\n", S.filters,
+            S.prioritizes);
+    fprintf(o,
+            "| binds acked / refused / transport errors | %ld / %ld / "
+            "%ld |\n",
+            S.binds_ok, S.bind_errors, S.bind_transport);
     fprintf(o, "| unschedulable attempts (backed off) | %ld |\n",
             S.unschedulable);
     fprintf(o, "| pods created / finished / deleted | %ld / %ld / %ld |\n",
@@ -533,10 +553,14 @@ static bool summary_rss(FILE *o)
     bound = MU_MAX(R.kib[half] / 5, 10L * 1024);
     fprintf(o, "| RSS samples | %d, every %lld s |\n", R.n,
             (long long)(R.n > 1 ? R.t_ms[1] - R.t_ms[0] : 0) / 1000);
-    fprintf(o, "| RSS first / min / max / last (KiB) | %ld / %ld / %ld / "
-            "%ld |\n", R.kib[0], lo, hi, R.kib[R.n - 1]);
-    fprintf(o, "| RSS second half: growth, slope | %+ld KiB, %+.1f KiB/min "
-            "(bound %ld KiB) |\n", growth, rss_slope(half), bound);
+    fprintf(o,
+            "| RSS first / min / max / last (KiB) | %ld / %ld / %ld / "
+            "%ld |\n",
+            R.kib[0], lo, hi, R.kib[R.n - 1]);
+    fprintf(o,
+            "| RSS second half: growth, slope | %+ld KiB, %+.1f KiB/min "
+            "(bound %ld KiB) |\n",
+            growth, rss_slope(half), bound);
     return growth <= bound;
 }
 
@@ -559,14 +583,16 @@ static void summary(FILE *o, struct verdict *v, int64_t seconds)
     fprintf(o, "| CHECK muster alive | %s |\n", v->alive ? "ok" : "FAIL");
     fprintf(o, "| CHECK cache equals server | %s (%ld ms after settle) |\n",
             v->equal_ms >= 0 ? "ok" : "FAIL", v->equal_ms);
-    fprintf(o, "| CHECK acked binds on the server | %s (%ld checked, %ld "
-            "missing) |\n", v->bad_binds ? "FAIL" : "ok", v->checked,
-            v->bad_binds);
-    fprintf(o, "| CHECK no gang partly bound | %s (%ld whole, %ld unbound, "
-            "%ld partial) |\n", v->bad_gangs ? "FAIL" : "ok", v->whole,
-            v->waiting, v->bad_gangs);
-    fprintf(o, "| CHECK RSS flat | %s |\n\nRSS (s: KiB):", v->rss_ok ? "ok"
-                                                                : "FAIL");
+    fprintf(o,
+            "| CHECK acked binds on the server | %s (%ld checked, %ld "
+            "missing) |\n",
+            v->bad_binds ? "FAIL" : "ok", v->checked, v->bad_binds);
+    fprintf(o,
+            "| CHECK no gang partly bound | %s (%ld whole, %ld unbound, "
+            "%ld partial) |\n",
+            v->bad_gangs ? "FAIL" : "ok", v->whole, v->waiting, v->bad_gangs);
+    fprintf(o, "| CHECK RSS flat | %s |\n\nRSS (s: KiB):",
+            v->rss_ok ? "ok" : "FAIL");
     for (int i = 0; i < R.n; i++)
         fprintf(o, " %lld:%ld", (long long)R.t_ms[i] / 1000, R.kib[i]);
     fprintf(o, "\n");
@@ -590,8 +616,7 @@ static void verify(struct verdict *v)
     v->alive = muster_alive();
 }
 
-static int64_t env_num(const char *name, int64_t dflt, int64_t lo,
-                       int64_t hi)
+static int64_t env_num(const char *name, int64_t dflt, int64_t lo, int64_t hi)
 {
     const char *s = getenv(name);
     long v = s && *s ? parse_small(s) : dflt;
@@ -645,9 +670,11 @@ int main(void)
     bool ok;
 
     S.seed = env_seed();
-    fprintf(stderr, "soak: seed %llu (SOAK_SEED=%llu reproduces the "
-            "sequence), %llds\n", (unsigned long long)S.seed,
-            (unsigned long long)S.seed, (long long)seconds);
+    fprintf(stderr,
+            "soak: seed %llu (SOAK_SEED=%llu reproduces the "
+            "sequence), %llds\n",
+            (unsigned long long)S.seed, (unsigned long long)S.seed,
+            (long long)seconds);
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     snprintf(S.dir, sizeof(S.dir), "/tmp/muster-soak-XXXXXX");
@@ -666,8 +693,7 @@ int main(void)
     if (run(seconds, every) == MU_OK)
         verify(&v);
     summary(stdout, &v, seconds);
-    ok = v.alive && v.equal_ms >= 0 && !v.bad_binds && !v.bad_gangs &&
-         v.rss_ok;
+    ok = v.alive && v.equal_ms >= 0 && !v.bad_binds && !v.bad_gangs && v.rss_ok;
     printf("\nsoak: %s\n", ok ? "PASS" : "FAIL");
     teardown(!ok);
     for (size_t i = 0; i < S.npods; i++)

@@ -11,12 +11,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#define SOAK_NODES 24          /* node-0 .. node-23, 8 GPUs each */
-#define SOAK_NS "soak"
-#define SOAK_GANG_NS "ml"
-#define SOAK_BG_PODS 550       /* running from the start: LISTs page */
-#define SOAK_MAX_BINDS 48      /* bind calls in flight at once */
-#define SOAK_GANG_MAX 4        /* members per gang */
+#define SOAK_NODES     24 /* node-0 .. node-23, 8 GPUs each */
+#define SOAK_NS        "soak"
+#define SOAK_GANG_NS   "ml"
+#define SOAK_BG_PODS   550 /* running from the start: LISTs page */
+#define SOAK_MAX_BINDS 48  /* bind calls in flight at once */
+#define SOAK_GANG_MAX  4   /* members per gang */
 
 enum spod_state { SP_PENDING, SP_BINDING, SP_BOUND, SP_FINISHED, SP_DELETED };
 
@@ -24,12 +24,12 @@ struct spod {
     char name[48];
     char uid[48];
     const char *ns;
-    int gang;                  /* index in soak.gangs, -1: none */
+    int gang; /* index in soak.gangs, -1: none */
     enum spod_state state;
-    char node[32];             /* SP_BOUND/SP_FINISHED: the acked node */
-    int64_t next_try_ms;       /* scheduler backoff */
+    char node[32];       /* SP_BOUND/SP_FINISHED: the acked node */
+    int64_t next_try_ms; /* scheduler backoff */
     int tries;
-    char *json;                /* the Pod as created (no nodeName) */
+    char *json; /* the Pod as created (no nodeName) */
 };
 
 enum gang_mode { GM_LABEL, GM_VOLCANO, GM_PODGROUP };
@@ -38,8 +38,8 @@ struct sgang {
     char name[32];
     enum gang_mode mode;
     int size, min_member;
-    int created;               /* members created so far */
-    int pod[SOAK_GANG_MAX];    /* members' indices in soak.pods */
+    int created;            /* members created so far */
+    int pod[SOAK_GANG_MAX]; /* members' indices in soak.pods */
     int64_t next_create_ms;
     int64_t born_ms;
     bool deleted;
@@ -48,7 +48,7 @@ struct sgang {
 struct snode {
     bool alive;
     bool cordoned, tainted, not_ready;
-    int rack_shift;            /* relabelled: moves racks */
+    int rack_shift; /* relabelled: moves racks */
 };
 
 /* Fault kinds, counted as injected. "compact" is the last. */
@@ -75,7 +75,7 @@ struct soak {
     long filters, prioritizes, binds_ok, bind_errors, bind_transport;
     long unschedulable, pods_created, pods_deleted, pods_finished;
     long node_ops, gangs_created, gangs_deleted;
-    atomic_long control_errors;   /* /_control calls not answered 200 */
+    atomic_long control_errors; /* /_control calls not answered 200 */
 };
 
 extern struct soak S;

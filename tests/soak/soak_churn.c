@@ -11,27 +11,30 @@ const char *const soak_fault_names[SOAK_NFAULTS] = {
     "close_mid", "error_event", "stall",   "http410", "http500",
     "list500",   "list410",     "http429", "slow",    "compact"};
 
-#define MAX_PLAIN_ALIVE 160     /* plain pods pending or bound at once */
-#define MAX_GANGS_ALIVE 8
-#define PODGROUP_DELAY_MS 7000  /* > the 5 s PodGroup poll */
+#define MAX_PLAIN_ALIVE   160 /* plain pods pending or bound at once */
+#define MAX_GANGS_ALIVE   8
+#define PODGROUP_DELAY_MS 7000 /* > the 5 s PodGroup poll */
 
 static void node_json(struct buf *b, int i, const struct snode *n)
 {
     int rack = (i / 4 + n->rack_shift) % 6;
 
-    buf_printf(b, "{\"metadata\":{\"name\":\"node-%d\",\"labels\":{"
+    buf_printf(b,
+               "{\"metadata\":{\"name\":\"node-%d\",\"labels\":{"
                "\"kubernetes.io/hostname\":\"node-%d\","
                "\"topology.muster.dev/rack\":\"rack-%d\","
                "\"topology.kubernetes.io/zone\":\"zone-%d\"}},"
-               "\"spec\":{\"unschedulable\":%s", i, i, rack, rack / 3,
-               n->cordoned ? "true" : "false");
+               "\"spec\":{\"unschedulable\":%s",
+               i, i, rack, rack / 3, n->cordoned ? "true" : "false");
     if (n->tainted)
         buf_adds(b, ",\"taints\":[{\"key\":\"dedicated\",\"value\":\"x\","
                     "\"effect\":\"NoSchedule\"}]");
-    buf_printf(b, "},\"status\":{\"allocatable\":{\"cpu\":\"32\","
+    buf_printf(b,
+               "},\"status\":{\"allocatable\":{\"cpu\":\"32\","
                "\"memory\":\"128Gi\",\"pods\":\"110\",\"nvidia.com/gpu\":"
                "\"8\"},\"conditions\":[{\"type\":\"Ready\",\"status\":"
-               "\"%s\"}]}}", n->not_ready ? "False" : "True");
+               "\"%s\"}]}}",
+               n->not_ready ? "False" : "True");
 }
 
 /* Append a pod to S.pods (caller holds S.mu); RET its index. */
@@ -57,11 +60,13 @@ static size_t pod_new(const char *ns, int gang, struct buf *spec)
 static void gang_meta(struct buf *b, const struct sgang *g)
 {
     if (g->mode == GM_VOLCANO)
-        buf_printf(b, "\"annotations\":{\"scheduling.k8s.io/group-name\":"
-                   "\"%s\",\"muster.dev/min-member\":\"%d\"}", g->name,
-                   g->min_member);
+        buf_printf(b,
+                   "\"annotations\":{\"scheduling.k8s.io/group-name\":"
+                   "\"%s\",\"muster.dev/min-member\":\"%d\"}",
+                   g->name, g->min_member);
     else if (g->mode == GM_LABEL)
-        buf_printf(b, "\"labels\":{\"scheduling.x-k8s.io/pod-group\":\"%s\"},"
+        buf_printf(b,
+                   "\"labels\":{\"scheduling.x-k8s.io/pod-group\":\"%s\"},"
                    "\"annotations\":{\"muster.dev/min-member\":\"%d\"}",
                    g->name, g->min_member);
     else
@@ -75,13 +80,16 @@ static void pod_json(struct buf *b, const char *ns, const struct sgang *g,
 {
     size_t i = S.npods;
 
-    buf_printf(b, "{\"metadata\":{\"name\":\"%s-%zu\",\"namespace\":\"%s\","
-               "\"uid\":\"soak-uid-%zu\",", g ? "g" : "p", i, ns, i);
+    buf_printf(b,
+               "{\"metadata\":{\"name\":\"%s-%zu\",\"namespace\":\"%s\","
+               "\"uid\":\"soak-uid-%zu\",",
+               g ? "g" : "p", i, ns, i);
     if (g)
         gang_meta(b, g);
     else
         buf_printf(b, "\"labels\":{\"app\":\"a%zu\"}", i % 5);
-    buf_printf(b, "},\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":"
+    buf_printf(b,
+               "},\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":"
                "{\"requests\":{\"cpu\":\"%um\",\"memory\":\"%uMi\"",
                cpu, mem_mi);
     if (gpus)
@@ -98,8 +106,9 @@ static char *pod_with_node(const char *json, const char *node,
 
     MU_ASSERT(spec && st);
     return xasprintf("%.*s\"spec\":{\"nodeName\":\"%s\",%.*s\"status\":{"
-                     "\"phase\":\"%s\"}}", (int)(spec - json), json, node,
-                     (int)(st - spec - 8), spec + 8, phase);
+                     "\"phase\":\"%s\"}}",
+                     (int)(spec - json), json, node, (int)(st - spec - 8),
+                     spec + 8, phase);
 }
 
 static bool put_one(CURL *h, const char *res, const char *obj)
@@ -142,12 +151,11 @@ int soak_churn_setup(CURL *h)
         buf_reset(&spec);
         pod_json(&spec, SOAK_NS, NULL, 10, 16, 0);
         k = pod_new(SOAK_NS, -1, &spec);
-        S.pods[k].state = SP_FINISHED;   /* never scheduled or checked */
+        S.pods[k].state = SP_FINISHED; /* never scheduled or checked */
         snprintf(S.pods[k].node, sizeof(S.pods[k].node), "node-%d",
                  i % SOAK_NODES);
         bound = pod_with_node(S.pods[k].json, S.pods[k].node, "Running");
-        buf_printf(&b, "%s{\"op\":\"put\",\"object\":%s}", i ? "," : "",
-                   bound);
+        buf_printf(&b, "%s{\"op\":\"put\",\"object\":%s}", i ? "," : "", bound);
         free(bound);
     }
     pthread_mutex_unlock(&S.mu);
@@ -173,17 +181,27 @@ static void churn_node(CURL *h, uint64_t *r)
     S.node_ops++;
     if (n->alive && soak_rnd(r, 8) == 0) {
         n->alive = false;
-        snprintf(body, sizeof(body), "[{\"op\":\"delete\",\"name\":"
-                 "\"node-%d\"}]", i);
+        snprintf(body, sizeof(body),
+                 "[{\"op\":\"delete\",\"name\":"
+                 "\"node-%d\"}]",
+                 i);
         soak_control(h, "/_control/nodes", body);
         goto out;
     }
     if (n->alive) {
         switch (soak_rnd(r, 4)) {
-        case 0: n->cordoned = !n->cordoned; break;
-        case 1: n->tainted = !n->tainted && soak_rnd(r, 2); break;
-        case 2: n->not_ready = !n->not_ready && soak_rnd(r, 2); break;
-        default: n->rack_shift = (int)soak_rnd(r, 6); break;
+        case 0:
+            n->cordoned = !n->cordoned;
+            break;
+        case 1:
+            n->tainted = !n->tainted && soak_rnd(r, 2);
+            break;
+        case 2:
+            n->not_ready = !n->not_ready && soak_rnd(r, 2);
+            break;
+        default:
+            n->rack_shift = (int)soak_rnd(r, 6);
+            break;
         }
     } else {
         memset(n, 0, sizeof(*n));
@@ -259,8 +277,7 @@ static void churn_pod_end(CURL *h, uint64_t *r, bool finish)
     pthread_mutex_lock(&S.mu);
     i = pick_plain(r, states);
     if (i >= 0 && finish) {
-        char *obj = pod_with_node(S.pods[i].json, S.pods[i].node,
-                                  "Succeeded");
+        char *obj = pod_with_node(S.pods[i].json, S.pods[i].node, "Succeeded");
 
         body = xasprintf("[{\"op\":\"put\",\"object\":%s}]", obj);
         free(obj);
@@ -268,7 +285,8 @@ static void churn_pod_end(CURL *h, uint64_t *r, bool finish)
         S.pods_finished++;
     } else if (i >= 0) {
         body = xasprintf("[{\"op\":\"delete\",\"name\":\"%s\",\"namespace\":"
-                         "\"%s\"}]", S.pods[i].name, S.pods[i].ns);
+                         "\"%s\"}]",
+                         S.pods[i].name, S.pods[i].ns);
         S.pods[i].state = SP_DELETED;
         FREE_NULL(S.pods[i].json);
         S.pods_deleted++;
@@ -294,9 +312,10 @@ static void podgroups_post(CURL *h)
 
         if (g->mode != GM_PODGROUP || g->deleted)
             continue;
-        buf_printf(&b, "%s{\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\""
-                   "},\"spec\":{\"minMember\":%d}}", first ? "" : ",",
-                   g->name, SOAK_GANG_NS, g->min_member);
+        buf_printf(&b,
+                   "%s{\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\""
+                   "},\"spec\":{\"minMember\":%d}}",
+                   first ? "" : ",", g->name, SOAK_GANG_NS, g->min_member);
         first = false;
     }
     pthread_mutex_unlock(&S.mu);
@@ -335,8 +354,8 @@ static void churn_gang_create(CURL *h, uint64_t *r)
     g->size = 2 + (int)soak_rnd(r, SOAK_GANG_MAX - 1);
     g->min_member = g->size - (g->size > 2 && soak_rnd(r, 3) == 0);
     g->born_ms = soak_now_ms();
-    g->next_create_ms = g->born_ms +
-                        (g->mode == GM_PODGROUP ? PODGROUP_DELAY_MS : 0);
+    g->next_create_ms =
+        g->born_ms + (g->mode == GM_PODGROUP ? PODGROUP_DELAY_MS : 0);
     S.ngangs++;
     S.gangs_created++;
     pg = g->mode == GM_PODGROUP;
@@ -427,8 +446,10 @@ static void churn_gang_delete(CURL *h, uint64_t *r)
         for (int j = 0; j < g->created; j++) {
             struct spod *p = &S.pods[g->pod[j]];
 
-            buf_printf(&b, "%s{\"op\":\"delete\",\"name\":\"%s\","
-                       "\"namespace\":\"%s\"}", j ? "," : "", p->name, p->ns);
+            buf_printf(&b,
+                       "%s{\"op\":\"delete\",\"name\":\"%s\","
+                       "\"namespace\":\"%s\"}",
+                       j ? "," : "", p->name, p->ns);
             p->state = SP_DELETED;
             FREE_NULL(p->json);
         }
@@ -486,9 +507,10 @@ static void churn_fault(CURL *h, uint64_t *r)
     if (f == SOAK_NFAULTS - 1) {
         soak_control(h, "/_control/compact", "{}");
     } else {
-        snprintf(body, sizeof(body), "{\"fault\":\"%s\",\"resource\":\"%s\","
-                 "\"ms\":%u}", soak_fault_names[f], res,
-                 100 + soak_rnd(r, 2900));
+        snprintf(body, sizeof(body),
+                 "{\"fault\":\"%s\",\"resource\":\"%s\","
+                 "\"ms\":%u}",
+                 soak_fault_names[f], res, 100 + soak_rnd(r, 2900));
         soak_control(h, "/_control/fault", body);
     }
     pthread_mutex_lock(&S.mu);

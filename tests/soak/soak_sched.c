@@ -84,7 +84,8 @@ static int do_filter(CURL *h, const struct attempt *a, const char *names,
     pthread_mutex_unlock(&S.mu);
     buf_reset(pass);
     buf_addc(pass, '[');
-    cJSON_ArrayForEach(x, nn) {
+    cJSON_ArrayForEach(x, nn)
+    {
         if (cJSON_IsString(x))
             buf_printf(pass, "%s\"%s\"", n++ ? "," : "", x->valuestring);
     }
@@ -114,7 +115,8 @@ static bool do_prioritize(CURL *h, struct attempt *a, const char *pass,
         cJSON_Delete(j);
         j = NULL;
     }
-    cJSON_ArrayForEach(x, j) {
+    cJSON_ArrayForEach(x, j)
+    {
         const cJSON *host = cJSON_GetObjectItemCaseSensitive(x, "Host");
         const cJSON *sc = cJSON_GetObjectItemCaseSensitive(x, "Score");
 
@@ -164,8 +166,8 @@ static void *bind_main(void *arg)
 {
     struct attempt *a = arg;
     char *body = xasprintf("{\"PodName\":\"%s\",\"PodNamespace\":\"%s\","
-                           "\"PodUID\":\"%s\",\"Node\":\"%s\"}", a->name,
-                           a->ns, a->uid, a->node);
+                           "\"PodUID\":\"%s\",\"Node\":\"%s\"}",
+                           a->name, a->ns, a->uid, a->node);
     struct buf out;
     long st;
 
