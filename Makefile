@@ -179,7 +179,7 @@ valgrind: test-build
 	    FAKE_APISERVER=$(CURDIR)/tests/valgrind/fake-apiserver.sh \
 	    $(BUILD)/integration-tests $(CRITERION_FLAGS)
 	@echo "== unit tests under valgrind"
-	VG_LOGS=$(VG_LOGS) tests/valgrind/vg.sh $(BUILD)/unit-tests $(CRITERION_FLAGS)
+	VG_LOGS=$(VG_LOGS) tests/valgrind/vg.sh $(BUILD)/unit-tests
 	tests/valgrind/check.sh $(VG_LOGS)
 
 # Starts etcd, kube-apiserver, kube-scheduler and muster; see tests/e2e/run.sh.

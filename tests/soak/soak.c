@@ -162,7 +162,7 @@ static int wait_port(const char *path, pid_t pid)
 
 static void stop_pid(pid_t *pid)
 {
-    int64_t end = soak_now_ms() + 10000;
+    int64_t end = soak_now_ms() + 60000; /* valgrind needs time */
 
     if (*pid <= 0)
         return;
