@@ -165,12 +165,13 @@ asan:
 # server run through tests/valgrind/*.sh (one log per process), then the
 # unit tests binary (Criterion re-executes itself per test: traced with
 # --trace-children; no --jobs, with which Criterion under valgrind runs no
-# test at all; VG_UNIT_FILTER picks suites, e.g. 'gang*/*');
+# test at all, so the suites are split by VG_UNIT_FILTERS, one valgrind
+# each, run side by side; e.g. VG_UNIT_FILTERS='gang*/*' for one suite);
 # tests/valgrind/check.sh then requires 0 errors and no definite or
 # indirect leak in every log. Waits are stretched by MUSTER_TEST_SLOW,
 # never the assertions.
 VG_LOGS := $(CURDIR)/$(BUILD)/valgrind
-VG_UNIT_FILTER ?= */*
+VG_UNIT_FILTERS ?= [a-k]*/* [l-z]*/*
 .PHONY: valgrind
 valgrind: test-build
 	@scripts/deps.sh valgrind
@@ -182,8 +183,10 @@ valgrind: test-build
 	    FAKE_APISERVER=$(CURDIR)/tests/valgrind/fake-apiserver.sh \
 	    $(BUILD)/integration-tests $(CRITERION_FLAGS)
 	@echo "== unit tests under valgrind"
-	VG_LOGS=$(VG_LOGS) tests/valgrind/vg.sh $(BUILD)/unit-tests \
-	    --filter '$(VG_UNIT_FILTER)'
+	@set -f; pids=""; for f in $(VG_UNIT_FILTERS); do \
+	    VG_LOGS=$(VG_LOGS) tests/valgrind/vg.sh $(BUILD)/unit-tests \
+	        --filter "$$f" & pids="$$pids $$!"; \
+	done; rc=0; for p in $$pids; do wait $$p || rc=1; done; exit $$rc
 	tests/valgrind/check.sh $(VG_LOGS)
 
 # Starts etcd, kube-apiserver, kube-scheduler and muster; see tests/e2e/run.sh.
