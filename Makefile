@@ -6,6 +6,10 @@
 #   make asan       build with ASan+UBSan into build-asan/ and run the tests
 #   make bench      service latency benchmark (bench/), then bench-sim
 #   make bench-sim  simulator throughput: 100,000 jobs on 1,000 nodes
+#   make bench-load wrk load on muster serve (5,000 nodes), bench/out/load.md
+#   make soak       10 min of churn, faults and scheduling against the fake
+#                   API server (SOAK_SECONDS=N; soak-short: 45 s)
+#   make valgrind   integration and unit tests under valgrind memcheck
 #   make e2e        muster against a real kube-apiserver + kube-scheduler
 #                   v1.20 on 127.0.0.1 (tests/e2e/run.sh; first run builds
 #                   them from Debian's source package, ~4 min, then cached)
@@ -91,6 +95,13 @@ bench: bench-build
 	$(BUILD)/bench/bench_gang
 	bench/sim.sh
 
+# bench/load.sh: wrk with bench/load.lua (filter and prioritize with all
+# 5,000 node names) for LOAD_SECONDS (30); table in bench/out/load.md.
+.PHONY: bench-load
+bench-load: muster
+	@scripts/deps.sh wrk
+	bench/load.sh
+
 # bench/sim.sh: `muster simulate` throughput, 100,000 jobs on 1,000 nodes.
 bench-sim: muster
 	bench/sim.sh
@@ -110,6 +121,24 @@ test-build: $(BUILD)/muster $(TEST_BINS) $(FAKE_BIN)
 # A fake kube-apiserver (tests/fake/) for the watch and bind tests.
 $(FAKE_BIN): $(BUILD)/tests/fake/fake_apiserver.o $(BUILD)/libmuster.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The soak driver (tests/soak/): churn, faults and a kube-scheduler
+# stand-in against muster and the fake API server; see tests/soak/README.md.
+SOAK_BIN := $(BUILD)/soak
+SOAK_SECONDS ?= 600
+SOAK_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tests/soak/*.c)))
+
+$(SOAK_BIN): $(SOAK_OBJS) $(BUILD)/libmuster.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: soak soak-short
+soak: $(BUILD)/muster $(FAKE_BIN) $(SOAK_BIN)
+	SOAK_SECONDS=$(SOAK_SECONDS) MUSTER_BIN=$(CURDIR)/$(BUILD)/muster \
+	    FAKE_APISERVER=$(CURDIR)/$(FAKE_BIN) nice -n 19 $(SOAK_BIN)
+
+# The CI form: 45 s of the same, RSS sampled every 5 s.
+soak-short:
+	$(MAKE) soak SOAK_SECONDS=45 SOAK_RSS_EVERY=5
 
 # The integration tests start ./muster (MUSTER_BIN) on 127.0.0.1.
 test: check-deps
@@ -131,6 +160,34 @@ asan:
 	    MUSTER_BIN=$(CURDIR)/build-asan/muster \
 	    FAKE_APISERVER=$(CURDIR)/build-asan/fake-apiserver $$t $(CRITERION_FLAGS); \
 	done
+
+# valgrind memcheck: the integration tests with muster and the fake API
+# server run through tests/valgrind/*.sh (one log per process), then the
+# unit tests binary (Criterion re-executes itself per test: traced with
+# --trace-children; no --jobs, with which Criterion under valgrind runs no
+# test at all, so the suites are split by VG_UNIT_FILTERS, one valgrind
+# each, run side by side; e.g. VG_UNIT_FILTERS='gang*/*' for one suite);
+# tests/valgrind/check.sh then requires 0 errors and no definite or
+# indirect leak in every log. Waits are stretched by MUSTER_TEST_SLOW,
+# never the assertions.
+VG_LOGS := $(CURDIR)/$(BUILD)/valgrind
+VG_UNIT_FILTERS ?= [a-k]*/* [l-z]*/*
+.PHONY: valgrind
+valgrind: test-build
+	@scripts/deps.sh valgrind
+	rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS)
+	@echo "== integration tests, muster and the fake API server under valgrind"
+	VG_LOGS=$(VG_LOGS) VG_MUSTER=$(CURDIR)/$(BUILD)/muster \
+	    VG_FAKE=$(CURDIR)/$(FAKE_BIN) MUSTER_TEST_SLOW=10 \
+	    MUSTER_BIN=$(CURDIR)/tests/valgrind/muster.sh \
+	    FAKE_APISERVER=$(CURDIR)/tests/valgrind/fake-apiserver.sh \
+	    $(BUILD)/integration-tests $(CRITERION_FLAGS)
+	@echo "== unit tests under valgrind"
+	@set -f; pids=""; for f in $(VG_UNIT_FILTERS); do \
+	    VG_LOGS=$(VG_LOGS) tests/valgrind/vg.sh $(BUILD)/unit-tests \
+	        --filter "$$f" & pids="$$pids $$!"; \
+	done; rc=0; for p in $$pids; do wait $$p || rc=1; done; exit $$rc
+	tests/valgrind/check.sh $(VG_LOGS)
 
 # Starts etcd, kube-apiserver, kube-scheduler and muster; see tests/e2e/run.sh.
 e2e: check-deps

@@ -6,6 +6,7 @@
 #include "http/ext_int.h"
 #include "http/gang_svc.h"
 #include "kube/lease.h"
+#include "kube/kube.h"
 #include "queue/gang.h"
 
 int http_healthz(struct http_server *srv, struct http_reply *rep)
@@ -48,6 +49,8 @@ int http_metrics(struct http_server *srv, struct http_reply *rep)
         rc = http_conn_metrics(srv, rep->body);
     if (!rc)
         rc = kube_lease_metrics(srv->ext->lease, rep->body);
+    if (!rc)
+        rc = kube_metrics_render(srv->ext->kube, rep->body);
     return rc;
 }
 

@@ -161,12 +161,14 @@ static void log_call(enum ext_verb v, const struct ext_call *call,
 
 /* A held bind is answered (any thread): keep the answer and resume the
  * connection if it is already suspended; MHD then calls on_request again,
- * which sends it. The answer may come before answer_verb has marked the
- * call held (another member's bind completed the gang in between): hold()
- * then sends it at once. */
+ * which sends it. The resume comes after the unlock: once resumed, MHD's
+ * thread may send the answer and free req (on_completed) at once, so req
+ * must not be touched after it; until then the suspended connection keeps
+ * req alive. */
 static void http_answer_held(void *ticket, int status, struct buf *body)
 {
     struct http_req *req = ticket;
+    struct MHD_Connection *conn = NULL;
 
     pthread_mutex_lock(&req->mu);
     MU_ASSERT(!req->answered);
@@ -177,9 +179,11 @@ static void http_answer_held(void *ticket, int status, struct buf *body)
     req->answered = true;
     if (req->suspended) {
         req->suspended = false;
-        MHD_resume_connection(req->conn);
+        conn = req->conn;
     }
     pthread_mutex_unlock(&req->mu);
+    if (conn)
+        MHD_resume_connection(conn);
 }
 
 /* The held call's answer, once given: count, log and send it. */
@@ -237,13 +241,16 @@ static enum MHD_Result answer_verb(struct http_server *srv,
 
     /* an answer is at most the body plus the reasons of every node */
     buf_init(&out, srv->opts.max_body + (16u << 20));
-    req->held = false;
+    /* A bind may be held: once ext_handle gives the ticket to the gang
+     * table, another thread may answer it before ext_handle returns, so
+     * req must already count as held (http_answer_held asserts it). */
+    req->held = v == EXT_BIND;
     rc = ext_handle(srv->ext, v, &call);
     if (!rc && call.held) {
-        req->held = true;
         buf_fini(&out);
         return hold(srv, conn, req, &call);
     }
+    req->held = false;
     if (rc)
         rc = ext_answer_error(&call, v, 500, "muster could not build the "
                               "answer: it exceeds the size limit");

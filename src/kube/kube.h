@@ -65,6 +65,12 @@ struct podgroup;
 int kube_podgroups_parse(const char *body, size_t len, struct podgroup ***out,
                          size_t *n, char *cont, size_t cont_cap, char *err,
                          size_t errlen);
+/* Append the watchers' Prometheus counters to out: muster_watch_lists_total
+ * and muster_watch_ends_total{resource,cause} (cause: timeout, dropped,
+ * stalled, expired (410 or ERROR: relist), refused (other HTTP status)).
+ * Accepts NULL (nothing appended). RET MU_OK or MU_ELIMIT. */
+struct buf;
+int kube_metrics_render(struct kube *k, struct buf *out);
 /* Stop the watchers and free everything. Accepts NULL. */
 void kube_stop(struct kube *k);
 

@@ -9,6 +9,10 @@
 #include "kube/stream.h"
 #include "kube/watch.h"
 
+/* How a watch request ended, for muster_watch_ends_total. */
+enum kwatch_end { KWE_TIMEOUT, KWE_DROPPED, KWE_STALLED, KWE_EXPIRED,
+                  KWE_REFUSED, KWE_N };
+
 /* One resource's list+watch loop. */
 struct kwatch {
     struct kube *k;
@@ -23,6 +27,10 @@ struct kwatch {
     uint64_t events;             /* applied this watch */
     int64_t retry_after_ms;      /* the server asked to wait this long */
     bool absent;                 /* PodGroups: the CRD is not installed */
+    /* For /metrics (kube_metrics_render): LISTs completed, and watches
+     * ended, by enum kwatch_end. Written by this thread only. */
+    atomic_ullong lists;
+    atomic_ullong ends[KWE_N];
 };
 
 struct kube {

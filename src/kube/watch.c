@@ -6,6 +6,7 @@
  * podgroups.c). */
 #include "common.h"
 #include "kube/kube_priv.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -166,6 +167,7 @@ static int kwatch_list(struct kwatch *w, CURL *h, char *err, size_t errlen)
     mark_listed(w);
     if (w->res == KRES_PODGROUPS)
         kube_podgroups_found(w, count);
+    atomic_fetch_add(&w->lists, 1);
     return MU_OK;
 }
 
@@ -182,7 +184,7 @@ static long watch_timeout(struct kube *k)
 }
 
 /* Judge a finished watch request. */
-static enum wres watch_outcome(struct kwatch *w, int rc,
+static enum wres judge_outcome(struct kwatch *w, int rc,
                                const struct kresp *resp, int64_t took_ms,
                                const char *err)
 {
@@ -217,6 +219,26 @@ static enum wres watch_outcome(struct kwatch *w, int rc,
         (resp->status == 404 && w->res == KRES_PODGROUPS))
         return W_RELIST;
     return W_BACKOFF;
+}
+
+/* Judge it and count how it ended (KW_STOP: muster is stopping). */
+static enum wres watch_outcome(struct kwatch *w, int rc,
+                               const struct kresp *resp, int64_t took_ms,
+                               const char *err)
+{
+    enum wres r = judge_outcome(w, rc, resp, took_ms, err);
+    enum kwatch_end e = KWE_REFUSED;
+
+    if (r == W_STOP)
+        return r;
+    if (rc == KW_RELIST || (rc == MU_OK && r == W_RELIST))
+        e = KWE_EXPIRED;
+    else if (rc != MU_OK)
+        e = resp->timed_out ? KWE_STALLED : KWE_DROPPED;
+    else if (resp->status == 200)
+        e = KWE_TIMEOUT;
+    atomic_fetch_add(&w->ends[e], 1);
+    return r;
 }
 
 static enum wres kwatch_watch(struct kwatch *w, CURL *h)
@@ -322,4 +344,35 @@ void *kwatch_main(void *arg)
     kstream_fini(&w->split);
     kclient_give(&w->k->client, h);
     return NULL;
+}
+
+int kube_metrics_render(struct kube *k, struct buf *out)
+{
+    static const char *const cause[KWE_N] = {
+        [KWE_TIMEOUT] = "timeout", [KWE_DROPPED] = "dropped",
+        [KWE_STALLED] = "stalled", [KWE_EXPIRED] = "expired",
+        [KWE_REFUSED] = "refused"};
+    int rc;
+
+    if (!k)
+        return MU_OK;
+    rc = buf_adds(out, "# HELP muster_watch_lists_total Complete LISTs "
+                       "(initial and relists), by resource.\n"
+                       "# TYPE muster_watch_lists_total counter\n");
+    for (int r = 0; r < KRES_N && !rc; r++)
+        rc = buf_printf(out, "muster_watch_lists_total{resource=\"%s\"} "
+                        "%llu\n", res_name_pl[r],
+                        (unsigned long long)atomic_load(&k->w[r].lists));
+    rc = rc ? rc : buf_adds(out, "# HELP muster_watch_ends_total Watch "
+                            "requests ended, by resource and cause.\n"
+                            "# TYPE muster_watch_ends_total counter\n");
+    for (int r = 0; r < KRES_N && !rc; r++) {
+        for (int e = 0; e < KWE_N && !rc; e++)
+            rc = buf_printf(out, "muster_watch_ends_total{resource=\"%s\","
+                            "cause=\"%s\"} %llu\n", res_name_pl[r],
+                            cause[e],
+                            (unsigned long long)atomic_load(
+                                &k->w[r].ends[e]));
+    }
+    return rc;
 }

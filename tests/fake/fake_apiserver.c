@@ -14,10 +14,12 @@
  *        so), list500 / list410 (answer the next LIST page so), bind_noop
  *        (answer the next bind 201 without binding), http429 (answer the
  *        next watch 429 with Retry-After: 2; stats report the gap to the
- *        watch after it).
+ *        watch after it), slow (with "ms":M, 1..60000, default 1000:
+ *        answer the next LIST, WATCH or, for pods, bind M ms late).
  *   POST /_control/compact     forget the event history (old RVs get 410)
  *   GET  /_control/state       the canonical state, as cluster_dump_json
- *   GET  /_control/stats       request counters
+ *   GET  /_control/stats       request counters, and the faults armed
+ *                              and not yet taken ("armed", per resource)
  * and PATCH of a pod's metadata.annotations (JSON merge patch), as
  * muster's gang wake-ups send it.
  * PodGroups (scheduling.x-k8s.io/v1alpha1) are a CRD: LIST and WATCH of
@@ -58,10 +60,10 @@ static const char *const kind_path[] = {
     "/apis/scheduling.x-k8s.io/v1alpha1/podgroups"};
 
 enum fault { F_CLOSE_MID, F_ERROR_EVENT, F_STALL, F_HTTP410, F_HTTP500,
-             F_LIST500, F_LIST410, F_BIND_NOOP, F_HTTP429, F_N };
+             F_LIST500, F_LIST410, F_BIND_NOOP, F_HTTP429, F_SLOW, F_N };
 static const char *const fault_name[] = {
     "close_mid", "error_event", "stall",   "http410",
-    "http500",   "list500",     "list410", "bind_noop", "http429"};
+    "http500",   "list500",     "list410", "bind_noop", "http429", "slow"};
 
 struct fobj {
     char *key;          /* name, or "ns/name" */
@@ -96,6 +98,7 @@ static struct {
     struct snapshot snaps[4];
     uint64_t next_snap;
     int faults[F_N][K_N];
+    int64_t slow_ms[K_N];         /* the delay of the last armed slow */
     long lists[K_N], watches[K_N], binds, patches;
     bool pg_crd;                  /* the PodGroup CRD is installed */
     int64_t at429[K_N];           /* when a watch was last answered 429 */
@@ -359,6 +362,30 @@ static enum MHD_Result control_objects(struct MHD_Connection *c, int kind,
     return reply(c, 200, out);
 }
 
+/* slow: the delay in ms (1..60000, default 1000). Caller holds g.mu. */
+static void slow_arm(const cJSON *o, int k)
+{
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "ms");
+
+    g.slow_ms[k] = cJSON_IsNumber(ms) && ms->valuedouble >= 1 &&
+                           ms->valuedouble <= 60000
+                       ? (int64_t)ms->valuedouble
+                       : 1000;
+}
+
+/* An armed slow fault delays this answer (called without g.mu). */
+static void slow_down(int k)
+{
+    int64_t ms = 0;
+
+    pthread_mutex_lock(&g.mu);
+    if (take_fault(F_SLOW, k))
+        ms = g.slow_ms[k];
+    pthread_mutex_unlock(&g.mu);
+    if (ms > 0)
+        usleep((useconds_t)(ms * 1000));
+}
+
 static enum MHD_Result control_fault(struct MHD_Connection *c,
                                      const char *body)
 {
@@ -381,6 +408,8 @@ static enum MHD_Result control_fault(struct MHD_Connection *c,
         return reply_status(c, 400, "BadRequest", "unknown fault");
     }
     pthread_mutex_lock(&g.mu);
+    if (fi == F_SLOW)
+        slow_arm(o, k);
     g.faults[fi][k] += cJSON_IsNumber(cnt) ? cnt->valueint : 1;
     pthread_cond_broadcast(&g.cv);
     pthread_mutex_unlock(&g.mu);
@@ -440,10 +469,17 @@ static enum MHD_Result control_state(struct MHD_Connection *c)
 
 static enum MHD_Result control_stats(struct MHD_Connection *c)
 {
-    char s[512];
+    char s[600];
+    int armed[K_N] = {0};
+    size_t n;
 
     pthread_mutex_lock(&g.mu);
-    snprintf(s, sizeof(s),
+    /* faults armed and not yet taken, per resource (bind_noop aside) */
+    for (int f = 0; f < F_N; f++) {
+        for (int k = 0; k < K_N && f != F_BIND_NOOP; k++)
+            armed[k] += g.faults[f][k];
+    }
+    n = (size_t)snprintf(s, sizeof(s),
              "{\"lists\":{\"nodes\":%ld,\"pods\":%ld,\"podgroups\":%ld},"
              "\"watches\":{\"nodes\":%ld,\"pods\":%ld,\"podgroups\":%ld},"
              "\"gap429\":{\"nodes\":%lld,\"pods\":%lld},"
@@ -452,6 +488,10 @@ static enum MHD_Result control_stats(struct MHD_Connection *c)
              g.lists[0], g.lists[1], g.lists[2], g.watches[0], g.watches[1],
              g.watches[2], (long long)g.gap429[0], (long long)g.gap429[1],
              g.binds, g.patches, g.lists[K_PODGROUPS], (long long)g.rv);
+    if (n > 0 && n < sizeof(s))
+        snprintf(s + n - 1, sizeof(s) - n + 1, ",\"armed\":{\"nodes\":%d,"
+                 "\"pods\":%d,\"podgroups\":%d}}", armed[K_NODES],
+                 armed[K_PODS], armed[K_PODGROUPS]);
     pthread_mutex_unlock(&g.mu);
     return reply(c, 200, s);
 }
@@ -554,6 +594,7 @@ static enum MHD_Result handle_list(struct MHD_Connection *c, int kind,
 
     if (lim && !parse_u64(lim, &limit))
         return reply_status(c, 400, "BadRequest", "bad limit");
+    slow_down(kind);
     pthread_mutex_lock(&g.mu);
     g.lists[kind]++;
     if (take_fault(F_LIST500, kind)) {
@@ -792,6 +833,7 @@ static enum MHD_Result handle_watch(struct MHD_Connection *c, int kind,
     if ((rvs && *rvs && !parse_u64(rvs, &rv)) || (ts && !parse_u64(ts, &t)))
         return reply_status(c, 400, "BadRequest", "bad resourceVersion or "
                                                   "timeoutSeconds");
+    slow_down(kind);
     w = xcalloc(1, sizeof(*w));
     w->kind = kind;
     w->filtered = filtered;
@@ -904,6 +946,7 @@ static enum MHD_Result handle_bind(struct MHD_Connection *c, const char *url,
         cJSON_Delete(b);
         return reply_status(c, 400, "BadRequest", "body is not a JSON object");
     }
+    slow_down(K_PODS);
     pthread_mutex_lock(&g.mu);
     g.binds++;
     code = do_bind(ns, name, b, msg, sizeof(msg));

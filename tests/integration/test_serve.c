@@ -6,6 +6,7 @@
  * a clean SIGTERM. Only the PIDs started here are ever signalled. */
 #include "common.h"
 #include "util/buf.h"
+#include "test_slow.h"
 #include "util/jscan.h"
 
 #include <arpa/inet.h>
@@ -141,7 +142,8 @@ static void start_server(struct server *s, const char *const *extra)
         execv(bin, argv);
         _exit(127);
     }
-    for (int i = 0; i < 200 && access(portfile, R_OK) != 0; i++)
+    for (int i = 0; i < 200 * test_slow() && access(portfile, R_OK) != 0;
+         i++)
         sleep_ms(25);
     {
         char *txt = slurp(portfile, &len);
@@ -155,8 +157,9 @@ static void start_server(struct server *s, const char *const *extra)
     cr_assert_gt(s->port, 0, "no port written");
     h = curl_easy_init();
     buf_init(&out, BUF_UNLIMITED);
-    for (int i = 0; i < 200 && http(h, s->port, NULL, "/readyz", NULL, 0,
-                                    &out) != 200; i++)
+    for (int i = 0; i < 200 * test_slow() &&
+                    http(h, s->port, NULL, "/readyz", NULL, 0, &out) != 200;
+         i++)
         sleep_ms(25);
     cr_assert_eq(http(h, s->port, NULL, "/readyz", NULL, 0, &out), 200);
     buf_fini(&out);
@@ -167,8 +170,7 @@ static void start_server(struct server *s, const char *const *extra)
 static void cleanup(void)
 {
     if (srv.pid > 0) {
-        kill(srv.pid, SIGKILL);
-        waitpid(srv.pid, NULL, 0);
+        test_reap(srv.pid);
         srv.pid = 0;
     }
 }
@@ -181,7 +183,8 @@ static void stop_server(struct server *s)
     char path[160];
 
     kill(s->pid, SIGTERM);
-    for (int i = 0; i < 200 && (r = waitpid(s->pid, &status, WNOHANG)) == 0;
+    for (int i = 0; i < 200 * test_slow() &&
+                    (r = waitpid(s->pid, &status, WNOHANG)) == 0;
          i++)
         sleep_ms(25);
     if (r == 0) {
@@ -696,7 +699,9 @@ static int serve_status(const char *const *args)
         execv(bin, argv);
         _exit(127);
     }
-    for (int i = 0; i < 200 && (r = waitpid(pid, &status, WNOHANG)) == 0; i++)
+    for (int i = 0; i < 200 * test_slow() &&
+                    (r = waitpid(pid, &status, WNOHANG)) == 0;
+         i++)
         sleep_ms(25);
     if (r == 0) {
         kill(pid, SIGKILL);

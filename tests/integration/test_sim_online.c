@@ -34,6 +34,7 @@
 #include "sim/replay.h"
 #include "sim/trace.h"
 #include "util/buf.h"
+#include "test_slow.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -130,7 +131,7 @@ static void start_server(const char *policy, const char *snapshot,
               record, (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 400 && access(portfile, R_OK) != 0; i++)
+    for (int i = 0; i < 400 * test_slow() && access(portfile, R_OK) != 0; i++)
         sleep_ms(25);
     f = fopen(portfile, "r");
     cr_assert(f, "no port file");
@@ -146,8 +147,7 @@ static void cleanup(void)
     char path[160];
 
     if (srv_pid > 0) {
-        kill(srv_pid, SIGKILL);
-        waitpid(srv_pid, NULL, 0);
+        test_reap(srv_pid);
         srv_pid = 0;
     }
     for (size_t i = 0; i < ARRAY_LEN(files); i++) {

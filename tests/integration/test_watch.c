@@ -8,6 +8,7 @@
  * fails `make asan`). */
 #include "common.h"
 #include "util/buf.h"
+#include "test_slow.h"
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -66,7 +67,7 @@ static pid_t spawn(const char *log, char *const argv[])
 /* Wait (bounded) for a port file written by the process. */
 static int read_port(const char *path, pid_t pid)
 {
-    int64_t end = mono_ms() + 10000;
+    int64_t end = mono_ms() + 10000 * test_slow();
     int port = 0, st;
 
     while (mono_ms() < end) {
@@ -89,7 +90,7 @@ static int read_port(const char *path, pid_t pid)
 
 static void stop(pid_t *pid)
 {
-    int64_t end = mono_ms() + 5000;
+    int64_t end = mono_ms() + 5000 * test_slow();
     int st;
 
     if (*pid <= 0)
@@ -248,7 +249,7 @@ static void dump(const struct env *e, const char *name, const struct buf *b)
 /* Wait (bounded) until muster's cache equals the server's state. */
 static void wait_equal(struct env *e, int64_t ms)
 {
-    int64_t end = mono_ms() + ms;
+    int64_t end = mono_ms() + ms * test_slow();
     struct buf a, b;
     size_t i = 0;
 
@@ -276,7 +277,7 @@ out:
 
 static void wait_ready(struct env *e)
 {
-    int64_t end = mono_ms() + 15000;
+    int64_t end = mono_ms() + 15000 * test_slow();
     struct buf out;
 
     buf_init(&out, 1 << 20);
@@ -461,6 +462,12 @@ Test(watch, stalled_watch_is_abandoned_and_resumed, .fini = teardown)
         churn_batch(ep, &c, &b);
     /* a stalled stream is given up after timeoutSeconds * 1.5 + 5 s */
     wait_equal(ep, 30000);
+    /* ...and counted as such in /metrics */
+    http(ep->mport, "GET", "/metrics", NULL, &b);
+    cr_assert(strstr(b.data, "muster_watch_ends_total{resource=\"pods\","
+                             "cause=\"stalled\"} 1\n"), "%s", b.data);
+    cr_assert(strstr(b.data, "muster_watch_lists_total{resource=\"nodes\"} "
+                             "1\n"), "%s", b.data);
     buf_fini(&b);
     env_fini(ep);
 }
@@ -725,7 +732,7 @@ Test(kubeconfig, tls_with_ca_data_and_token, .fini = teardown)
 static bool log_has(const char *path, const char *a, const char *b,
                     int64_t ms)
 {
-    int64_t end = mono_ms() + ms;
+    int64_t end = mono_ms() + ms * test_slow();
     char *text = NULL;
     size_t cap = 0;
     bool found = false;

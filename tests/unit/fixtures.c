@@ -59,12 +59,14 @@ static void labels_add(struct labels *l, const char *key, const char *val)
 
 void fx_node_label(struct node_info *n, const char *key, const char *val)
 {
+    cr_assert(!n->packed, "label a node before it goes in a cluster");
     labels_add(&n->labels, key, val);
 }
 
 void fx_node_taint(struct node_info *n, const char *key, const char *val,
                    enum taint_effect effect)
 {
+    cr_assert(!n->packed, "taint a node before it goes in a cluster");
     n->taints = xrealloc(n->taints, (n->ntaints + 1) * sizeof(*n->taints));
     n->taints[n->ntaints].key = xstrdup(key);
     n->taints[n->ntaints].value = xstrdup(val ? val : "");
