@@ -159,6 +159,7 @@ $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libmuster.a
 .SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
 fuzz-build:
+	@scripts/deps.sh clang libclang-rt-14-dev
 	$(MAKE) $(FUZZ_TARGETS:%=build-fuzz/fuzz/%) BUILD=build-fuzz CC=clang \
 	    WARN="$(WARN) -Wno-string-concatenation" \
 	    OPT="-O1 -g -fno-omit-frame-pointer" \

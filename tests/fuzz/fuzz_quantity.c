@@ -28,8 +28,8 @@ static void one_scale(const char *s, size_t n, int scale)
     rc = quantity_parse(txt, strlen(txt), scale, &back);
     FUZZ_CHECK(rc == MU_OK && back == v,
                "\"%.*s\" scale %d = %lld formats as \"%s\", parsed back as "
-               "%lld (rc %d)", (int)n, s, scale, (long long)v, txt,
-               (long long)back, rc);
+               "%lld (rc %d)",
+               (int)n, s, scale, (long long)v, txt, (long long)back, rc);
 }
 
 /* libFuzzer hands each input in a heap block of exactly size bytes, so

@@ -23,7 +23,7 @@
 #define FUZZ_NOW_MS 1000000
 
 struct sink {
-    struct cluster *c;       /* NULL: only record the events */
+    struct cluster *c; /* NULL: only record the events */
     enum kres res;
     uint64_t n, hash;
 };
@@ -49,8 +49,8 @@ static int on_event(void *arg, const char *line, size_t len)
     k->hash = (k->hash ^ 0xff) * 1099511628211u;
     if (!k->c)
         return MU_OK;
-    rc = kube_apply_event(k->c, k->res, line, len, FUZZ_NOW_MS + k->n, &ev,
-                          err, sizeof(err));
+    rc = kube_apply_event(k->c, k->res, line, len, FUZZ_NOW_MS + k->n, &ev, err,
+                          sizeof(err));
     FUZZ_CHECK(rc == MU_OK || rc == MU_EINVAL, "apply: %d", rc);
     if (rc)
         fuzz_check_err(err, sizeof(err));
@@ -91,7 +91,8 @@ static int feed_chunked(struct kstream *s, const uint8_t *body, size_t n,
 static void watch_stream(enum kres res, size_t max, const uint8_t *sizes,
                          size_t nsizes, const uint8_t *body, size_t n)
 {
-    struct sink cut = {.c = fresh_cluster(), .res = res, .hash = 14695981039346656037u};
+    struct sink cut = {
+        .c = fresh_cluster(), .res = res, .hash = 14695981039346656037u};
     struct sink whole = {.res = res, .hash = 14695981039346656037u};
     struct kstream a, b;
     int rca, rcb;
@@ -121,8 +122,8 @@ static void list_page(enum kres res, const uint8_t *body, size_t n)
 
     if (kube_apply_list_page(fresh, res, (const char *)body, n, rv, cont,
                              sizeof(cont), err, sizeof(err)) == MU_OK) {
-        FUZZ_CHECK(memchr(rv, '\0', sizeof(rv)) && memchr(cont, '\0',
-                                                          sizeof(cont)),
+        FUZZ_CHECK(memchr(rv, '\0', sizeof(rv)) &&
+                       memchr(cont, '\0', sizeof(cont)),
                    "rv or continue token not terminated");
         kube_apply_relist(c, res, fresh, FUZZ_NOW_MS);
     } else {
