@@ -14,6 +14,10 @@
 #                   v1.20 on 127.0.0.1 (tests/e2e/run.sh; first run builds
 #                   them from Debian's source package, ~4 min, then cached)
 #   make style      check formatting with clang-format
+#   make fuzz-build libFuzzer targets (tests/fuzz/) into build-fuzz/fuzz/
+#   make fuzz-smoke each fuzz target 30 s on its corpus (ASan+UBSan)
+#   make fuzz       each fuzz target FUZZ_SECONDS (600) s; new inputs go
+#                   to build-fuzz/corpus/, not the committed corpus
 
 CC       ?= cc
 PKGS     := libmicrohttpd libcjson libcurl yaml-0.1 gnutls
@@ -48,6 +52,7 @@ FAKE_BIN  := $(BUILD)/fake-apiserver
 CRITERION_FLAGS ?= --jobs 2
 
 .PHONY: all run test test-build check-deps asan bench bench-build bench-sim style clean e2e
+.PHONY: fuzz-build fuzz-smoke fuzz
 
 all: muster
 
@@ -194,10 +199,40 @@ e2e: check-deps
 	$(MAKE) muster
 	MUSTER_BIN=$(CURDIR)/muster tests/e2e/run.sh
 
+# libFuzzer targets (tests/fuzz/README.md): the library rebuilt with clang
+# and fuzzer-no-link,address,undefined into build-fuzz/ (never build/ or
+# ./muster), each tests/fuzz/fuzz_<name>.c linked to build-fuzz/fuzz/<name>.
+# Warnings stay errors in the gcc builds (make, make asan); here clang's
+# extra ones (-Wstring-concatenation on split literals in string tables,
+# -Wfor-loop-analysis, ...) are shown but do not stop the fuzz build.
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_SECONDS ?= 600
+FUZZ_JOBS    ?= 2
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libmuster.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+.SECONDARY: $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%.o)
+
+fuzz-build:
+	@scripts/deps.sh clang libclang-rt-14-dev
+	$(MAKE) $(FUZZ_TARGETS:%=build-fuzz/fuzz/%) BUILD=build-fuzz CC=clang \
+	    WARN="$(filter-out -Werror,$(WARN))" \
+	    OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh 30 $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
 style:
 	clang-format --dry-run --Werror $$(find src tests bench -name '*.[ch]')
 
 clean:
-	rm -rf build build-asan muster
+	rm -rf build build-asan build-fuzz muster
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -215,6 +215,8 @@ static int res_id(struct jscan *js, const struct jstr *key)
         n = jstr_copy(key, tmp, sizeof(tmp));
         if (n < 0)
             return js_fail(js, "resource name too long");
+        if (memchr(tmp, '\0', (size_t)n))
+            return js_fail(js, "resource name contains a NUL character");
         id = res_intern(tmp, (size_t)n);
     }
     if (id == MU_ELIMIT) {

@@ -13,10 +13,12 @@ static const char *res_names[RES_MAX] = {"cpu", "memory", "pods",
                                          "ephemeral-storage"};
 static atomic_int res_n = 4;
 
+/* Exact match on len bytes: name may hold a NUL (strncmp would stop there
+ * and then index past a shorter entry). */
 static int lookup(const char *name, size_t len, int n)
 {
     for (int i = 0; i < n; i++) {
-        if (strncmp(res_names[i], name, len) == 0 && res_names[i][len] == '\0')
+        if (strlen(res_names[i]) == len && memcmp(res_names[i], name, len) == 0)
             return i;
     }
     return MU_ENOENT;

@@ -96,11 +96,11 @@ static int snap_top(struct snap_parse *sp, const char *buf, size_t len,
     return MU_OK;
 }
 
-/* Best effort: an item's kind and metadata namespace/name, read without
- * judging the rest (it is only for naming the item). With want_meta false
- * it stops at the kind. */
+/* Best effort: an item's kind (kcap bytes) and metadata namespace/name
+ * (cap bytes each), read without judging the rest (it is only for naming
+ * the item). With want_meta false it stops at the kind. */
 static void item_peek(const char *b, const char *e, bool want_meta, char *kind,
-                      char *ns, char *name, size_t cap)
+                      size_t kcap, char *ns, char *name, size_t cap)
 {
     struct jscan js;
     struct jstr key, v;
@@ -114,8 +114,8 @@ static void item_peek(const char *b, const char *e, bool want_meta, char *kind,
             if (js_str(&js, &v))
                 return;
             /* too long to be Node or Pod: some other kind */
-            if (jstr_copy(&v, kind, cap) < 0)
-                snprintf(kind, cap, "%s", "(other)");
+            if (jstr_copy(&v, kind, kcap) < 0)
+                snprintf(kind, kcap, "%s", "(other)");
             if (!want_meta)
                 return;
         } else if (want_meta && jstr_eq(&key, "metadata") &&
@@ -146,7 +146,7 @@ static void item_label(const char *b, const char *e, size_t idx, bool pod,
 {
     char kind[32], ns[256], name[256];
 
-    item_peek(b, e, true, kind, ns, name, sizeof(name));
+    item_peek(b, e, true, kind, sizeof(kind), ns, name, sizeof(name));
     if (!name[0])
         snprintf(dst, cap, "items[%zu] (%s)", idx, pod ? "Pod" : "Node");
     else if (pod)
@@ -235,7 +235,7 @@ static int snap_item(struct snap_parse *sp, const char *b, const char *e,
     char kind[32], ns[2], name[2];
     bool is_node, is_pod;
 
-    item_peek(b, e, false, kind, ns, name, sizeof(kind));
+    item_peek(b, e, false, kind, sizeof(kind), ns, name, sizeof(name));
     is_node = strcmp(kind, "Node") == 0;
     is_pod = strcmp(kind, "Pod") == 0;
     if (sp->kind == LIST_ANY) {

@@ -65,7 +65,12 @@ static struct candidate *candidate_add(struct preempt_args *a,
         return NULL;
     at = (uintptr_t)strmap_get(&a->by_node, name, strlen(name));
     if (at) {
+        /* The map's key is c->node: keep that string (freeing it would
+         * leave the map comparing against freed memory), drop the copy. */
         c = &a->c[at - 1];
+        free(name);
+        name = c->node;
+        c->node = NULL;
         candidate_fini(c);
     } else {
         if (a->n == a->cap)

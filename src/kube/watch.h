@@ -30,8 +30,10 @@ struct kevent {
 /* Apply one watch event (one JSON line) to c, taking its write lock for
  * the one change. Pods: an unexpired assumption (assumed_until > now_ms)
  * survives an event that still shows the pod unbound. OUT ev. RET MU_OK,
- * or MU_EINVAL with err saying what is wrong with the event (the cache is
- * unchanged; ev->rv is set when it could be read). */
+ * or MU_EINVAL with err saying what is wrong with the event, or MU_ELIMIT
+ * when the object would pass a process-wide cap (RES_MAX distinct resource
+ * names) - in both cases the cache is unchanged and ev->rv is set when it
+ * could be read. */
 int kube_apply_event(struct cluster *c, enum kres res, const char *line,
                      size_t len, int64_t now_ms, struct kevent *ev, char *err,
                      size_t errlen);

@@ -113,6 +113,13 @@ static void sb_add_key(struct sbuf *b, const char *key, size_t klen)
     }
     while (w < QUOTE_MAX && i < klen) {
         k = dec_unit(key, klen, &i, unit);
+        /* A control character (from \u0000..\u001f) is shown escaped:
+         * a NUL would end the message right there. */
+        if (k == 1 && (unsigned char)unit[0] < 0x20) {
+            sb_addf(b, "\\u%04x", (unsigned)unit[0]);
+            w += 6;
+            continue;
+        }
         sb_add(b, unit, k);
         w += k;
     }

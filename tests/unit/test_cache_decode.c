@@ -573,3 +573,19 @@ Test(decode_node, errors_name_the_field)
     node_err("{\"metadata\":{\"name\":\"n\"},\"status\":{\"conditions\":{}}}",
              "Node.status.conditions: expected array, found object");
 }
+
+/* Found by tests/fuzz/fuzz_snapshot (tests/fuzz/regressions/snapshot/): a
+ * resource name with an escaped NUL ("memory\u0000") matched "memory" in
+ * the name table and then read past that entry (ASan global overflow). */
+Test(decode_node, resource_name_with_a_nul_is_refused)
+{
+    struct node_info *n = NULL;
+    const char *json = "{\"metadata\":{\"name\":\"n\"},\"status\":{"
+                       "\"allocatable\":{\"memory\\u0000\":\"1\"}}}";
+    int rc = decode_node_buf(json, strlen(json), "Node", &n, err, sizeof(err));
+
+    cr_assert_eq(rc, MU_EINVAL);
+    cr_assert_null(n);
+    cr_assert(strstr(err, "memory\\u0000: resource name contains a NUL "
+                          "character"), "%s", err);
+}

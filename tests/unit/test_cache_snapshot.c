@@ -173,6 +173,20 @@ Test(snapshot, item_errors_name_item_and_field)
               "t.json: items[0]: kind \"Pod\" in a NodeList");
 }
 
+/* Found by tests/fuzz/fuzz_snapshot (tests/fuzz/regressions/snapshot/):
+ * naming a bad item read its kind into a 32-byte buffer with the 256-byte
+ * cap of the name buffers, so a second, longer "kind" overflowed the stack
+ * (ASan stack-buffer-overflow). */
+Test(snapshot, item_error_with_a_long_second_kind_names_the_item)
+{
+    parse_err("{\"kind\":\"List\",\"items\":[{\"kind\":\"Node\",\"kind\":"
+              "\"Nodeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"
+              "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\",\"metadata\":{\"name\":"
+              "\"n\"},\"spec\":{\"taints\":1}}]}",
+              "t.json: items[0] (Node n): spec.taints: expected array, found "
+              "number");
+}
+
 Test(snapshot, duplicates_are_errors)
 {
     parse_err("{\"kind\":\"NodeList\",\"items\":[{\"metadata\":{\"name\":"

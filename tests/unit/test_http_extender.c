@@ -637,6 +637,30 @@ Test(extender_preempt, meta_victims_drop_nodes_that_still_do_not_fit)
     fx_fini(&f);
 }
 
+/* Found by tests/fuzz/fuzz_extender (tests/fuzz/regressions/extender/): a
+ * node named twice freed the name the node map still held as its key, and
+ * the second lookup read freed memory (ASan: heap-use-after-free). */
+Test(extender_preempt, node_named_twice_keeps_its_last_entry)
+{
+    struct fx f;
+
+    fx_init(&f);
+    bind_two(&f);
+    runs(&f, EXT_PREEMPT, "{\"Pod\":" PREEMPT_POD ",\"NodeNameToMetaVictims"
+         "\":{\"node-b\":{\"Pods\":[{\"UID\":\"u-v1\"}],"
+         "\"NumPDBViolations\":7},\"node-z\":{\"Pods\":[]},\"node-b\":{"
+         "\"Pods\":[{\"UID\":\"u-v2\"},{\"UID\":\"u-v1\"}],"
+         "\"NumPDBViolations\":1},\"node-b\":{\"Pods\":[{\"UID\":"
+         "\"u-v1\"},{\"UID\":\"u-v2\"}],\"NumPDBViolations\":2}}}");
+    cr_assert_eq(f.status, 200);
+    cr_assert_str_eq(f.out.data, "{\"NodeNameToMetaVictims\":{\"node-b\":{"
+                                 "\"Pods\":[{\"UID\":\"u-v1\"},{\"UID\":"
+                                 "\"u-v2\"}],\"NumPDBViolations\":2},"
+                                 "\"node-z\":{\"Pods\":[],"
+                                 "\"NumPDBViolations\":0}}}");
+    fx_fini(&f);
+}
+
 Test(extender_preempt, full_victim_objects_are_answered_as_meta_victims)
 {
     struct fx f;

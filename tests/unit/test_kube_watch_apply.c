@@ -315,3 +315,31 @@ Test(kube_watch_apply, relist_moves_usage_of_nodes_not_yet_seen)
     cr_assert_eq(used_cpu(c, "n1"), 0);
     cluster_free(c);
 }
+
+/* Found by tests/fuzz/fuzz_watch (tests/fuzz/regressions/watch/): names of
+ * resources are interned process-wide up to RES_MAX, and an object that
+ * would pass that cap is refused with MU_ELIMIT (the contract said only
+ * MU_EINVAL) and a message, leaving the cache as it was. */
+Test(kube_watch_apply, object_past_the_resource_name_cap_is_refused_whole)
+{
+    struct cluster *c = cluster_new();
+    struct buf line;
+    struct kevent ev;
+    char err[512] = "";
+
+    buf_init(&line, BUF_UNLIMITED);
+    buf_adds(&line, "{\"type\":\"ADDED\",\"object\":{\"metadata\":{"
+                    "\"name\":\"n1\",\"resourceVersion\":\"9\"},"
+                    "\"status\":{\"allocatable\":{\"cpu\":\"1\"");
+    for (int i = 0; i < RES_MAX + 1; i++)
+        buf_printf(&line, ",\"example.com/r%d\":\"1\"", i);
+    buf_adds(&line, "}}}}");
+    cr_assert_eq(kube_apply_event(c, KRES_NODES, line.data, line.len, 0, &ev,
+                                  err, sizeof(err)),
+                 MU_ELIMIT);
+    cr_assert(strstr(err, "too many distinct resource names"), "%s", err);
+    cr_assert_str_eq(ev.rv, "9");
+    cr_assert_eq(cluster_node_count(c), 0);
+    buf_fini(&line);
+    cluster_free(c);
+}

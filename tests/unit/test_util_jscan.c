@@ -559,6 +559,21 @@ Test(jscan, escaped_keys_are_decoded_in_paths)
     cr_assert_str_eq(js_error(&js), "a\"b\xc3\xa9.c[0]: bad");
 }
 
+/* Found by tests/fuzz/fuzz_podgroup (tests/fuzz/regressions/podgroup/):
+ * a key holding \u0000 put a NUL into the message, which then read "". */
+Test(jscan, control_characters_in_keys_are_escaped_in_paths)
+{
+    const char *doc = "{\"\\u000006Aha\\u001f\":\xde}";
+    struct jscan js;
+
+    js_init(&js, doc, strlen(doc));
+    cr_assert_eq(js_obj_begin(&js), MU_OK);
+    cr_assert_eq(js_obj_next(&js, &(struct jstr){ 0 }), 1);
+    cr_assert_eq(js_skip(&js), MU_EINVAL);
+    cr_assert_str_eq(js_error(&js), "\\u000006Aha\\u001f: invalid character "
+                                    "'\\xde' looking for beginning of value");
+}
+
 Test(jscan, js_fail_formats_and_only_first_error_counts)
 {
     struct jscan js;
