@@ -204,21 +204,28 @@ static int qty_decode(struct jscan *js, int id, int64_t *out)
     return MU_OK;
 }
 
-static int res_id(struct jscan *js, const struct jstr *key)
+/* Pod-side names (pod true) may not use up the table: past the pod quota
+ * they map to RES_UNLISTED (see resources.h). Node-side names may use it
+ * all but never the reserved name. */
+static int res_id(struct jscan *js, const struct jstr *key, bool pod)
 {
     char tmp[256];
+    const char *name = key->p;
+    size_t len = key->n;
     int id, n;
 
-    if (!key->esc) {
-        id = res_intern(key->p, key->n);
-    } else {
+    if (key->esc) {
         n = jstr_copy(key, tmp, sizeof(tmp));
         if (n < 0)
             return js_fail(js, "resource name too long");
         if (memchr(tmp, '\0', (size_t)n))
             return js_fail(js, "resource name contains a NUL character");
-        id = res_intern(tmp, (size_t)n);
+        name = tmp;
+        len = (size_t)n;
     }
+    id = pod ? res_intern_pod(name, len) : res_intern(name, len);
+    if (id == RES_UNLISTED && !pod)
+        return js_fail(js, "resource name %s is reserved", RES_UNLISTED_NAME);
     if (id == MU_ELIMIT) {
         js_fail(js, "too many distinct resource names (limit %d)", RES_MAX);
         return MU_ELIMIT;
@@ -226,20 +233,29 @@ static int res_id(struct jscan *js, const struct jstr *key)
     return id;
 }
 
-/* A ResourceList into a dense vector; `set` marks which ids were given. */
-static int reslist_decode(struct jscan *js, int64_t *v, uint64_t *set)
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/* A ResourceList into a dense vector; `set` marks which ids were given.
+ * Several unlisted names of one pod add up under RES_UNLISTED. */
+static int reslist_decode(struct jscan *js, int64_t *v, uint64_t *set,
+                          bool pod)
 {
     struct jstr key;
     bool open;
+    int64_t q;
     int r, id, rc = obj_open(js, &open);
 
     if (rc || !open)
         return rc;
     while ((r = js_obj_next(js, &key)) > 0) {
-        if ((id = res_id(js, &key)) < 0)
+        if ((id = res_id(js, &key, pod)) < 0)
             return id;
-        if ((rc = qty_decode(js, id, &v[id])))
+        if ((rc = qty_decode(js, id, &q)))
             return rc;
+        v[id] = id == RES_UNLISTED ? sat_add(v[id], q) : q;
         if (set)
             *set |= 1ull << id;
     }
@@ -620,9 +636,9 @@ static int ctr_resources_decode(struct jscan *js, struct ctr *c)
 
     while (open && !rc && (r = js_obj_next(js, &key)) > 0) {
         if (jstr_eq(&key, "requests"))
-            rc = reslist_decode(js, c->req, &c->req_set);
+            rc = reslist_decode(js, c->req, &c->req_set, true);
         else if (jstr_eq(&key, "limits"))
-            rc = reslist_decode(js, c->lim, &c->lim_set);
+            rc = reslist_decode(js, c->lim, &c->lim_set, true);
         else
             rc = js_skip(js);
     }
@@ -657,11 +673,6 @@ static int ctr_decode(struct jscan *js, struct ctr *c)
         c->req[id] = c->lim[id];
     }
     return MU_OK;
-}
-
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    return a > INT64_MAX - b ? INT64_MAX : a + b;
 }
 
 static void vec_add(int64_t *dst, const int64_t *src, int n)
@@ -871,7 +882,7 @@ static int pod_spec_field(struct jscan *js, const struct jstr *key,
     if (jstr_eq(key, "tolerations"))
         return tolerations_decode(js, p);
     if (jstr_eq(key, "overhead"))
-        return reslist_decode(js, acc->overhead, NULL);
+        return reslist_decode(js, acc->overhead, NULL, true);
     return js_skip(js);
 }
 
@@ -1081,9 +1092,9 @@ static int node_status_decode(struct jscan *js, struct node_info *n)
     while (open && !rc && (r = js_obj_next(js, &key)) > 0) {
         if (jstr_eq(&key, "allocatable")) {
             have_alloc = js_peek(js) != JT_NULL;
-            rc = reslist_decode(js, n->alloc, &alloc_set);
+            rc = reslist_decode(js, n->alloc, &alloc_set, false);
         } else if (jstr_eq(&key, "capacity")) {
-            rc = reslist_decode(js, cap_v, &cap_set);
+            rc = reslist_decode(js, cap_v, &cap_set, false);
         } else if (jstr_eq(&key, "conditions")) {
             rc = conditions_decode(js, n);
         } else {

@@ -10,8 +10,9 @@
 static pthread_mutex_t res_mu = PTHREAD_MUTEX_INITIALIZER;
 /* Entries [0, res_n) are immutable once published. */
 static const char *res_names[RES_MAX] = {"cpu", "memory", "pods",
-                                         "ephemeral-storage"};
-static atomic_int res_n = 4;
+                                         "ephemeral-storage",
+                                         RES_UNLISTED_NAME};
+static atomic_int res_n = RES_UNLISTED + 1;
 
 /* Exact match on len bytes: name may hold a NUL (strncmp would stop there
  * and then index past a shorter entry). */
@@ -29,7 +30,8 @@ int res_find(const char *name, size_t len)
     return lookup(name, len, atomic_load(&res_n));
 }
 
-int res_intern(const char *name, size_t len)
+/* The id for name, adding it while fewer than `limit` ids are in use. */
+static int intern_below(const char *name, size_t len, int limit)
 {
     int id = res_find(name, len), n;
 
@@ -38,7 +40,7 @@ int res_intern(const char *name, size_t len)
     pthread_mutex_lock(&res_mu);
     n = atomic_load(&res_n);
     id = lookup(name, len, n);
-    if (id < 0 && n < RES_MAX) {
+    if (id < 0 && n < limit) {
         res_names[n] = xstrndup(name, len);
         atomic_store(&res_n, n + 1);
         id = n;
@@ -47,6 +49,18 @@ int res_intern(const char *name, size_t len)
     }
     pthread_mutex_unlock(&res_mu);
     return id;
+}
+
+int res_intern(const char *name, size_t len)
+{
+    return intern_below(name, len, RES_MAX);
+}
+
+int res_intern_pod(const char *name, size_t len)
+{
+    int id = intern_below(name, len, RES_POD_QUOTA);
+
+    return id >= 0 ? id : RES_UNLISTED;
 }
 
 const char *res_name(int id)

@@ -2,6 +2,7 @@
  * effective request, null handling, and each class of error message. */
 #include "common.h"
 #include "cache/decode.h"
+#include "util/buf.h"
 #include "util/xmalloc.h"
 
 #include <criterion/criterion.h>
@@ -444,27 +445,86 @@ Test(decode_pod, malformed_json_is_an_error_not_a_crash)
     }
 }
 
-Test(decode_pod, too_many_resource_names_is_an_error)
+/* A pod with requests for `k` made-up names ("<prefix>0".."<prefix>k-1"). */
+static char *pod_naming(const char *prefix, int k)
+{
+    struct buf b;
+
+    buf_init(&b, BUF_UNLIMITED);
+    buf_adds(&b, "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":"
+                 "[{\"resources\":{\"requests\":{\"cpu\":\"1\"");
+    for (int i = 0; i < k; i++)
+        buf_printf(&b, ",\"%s%d\":\"1\"", prefix, i);
+    buf_adds(&b, "}}}]}}");
+    return buf_steal(&b, NULL);
+}
+
+static int64_t req_of(const struct pod *p, int id)
+{
+    for (uint32_t i = 0; i < p->nreq; i++) {
+        if (p->req[i].id == id)
+            return p->req[i].v;
+    }
+    return 0;
+}
+
+/* Pods cannot use up the resource-name table (this test runs in its own
+ * process): past RES_POD_QUOTA their new names map to RES_UNLISTED and
+ * decoding still succeeds, while nodes keep getting real ids. */
+Test(decode_pod, made_up_names_past_the_pod_quota_become_unlisted)
+{
+    char *json = pod_naming("example.com/r", RES_MAX);
+    struct pod *p = pod_ok(json);
+    struct node_info *n;
+    int gpu;
+
+    cr_assert_eq(res_count(), RES_POD_QUOTA);
+    cr_assert_eq(req_of(p, RES_CPU), 1000);
+    cr_assert_eq(req_of(p, RES_UNLISTED), RES_MAX - (RES_POD_QUOTA - 5));
+    cr_assert_eq(res_find("example.com/r60", 15), MU_ENOENT);
+    pod_free(p);
+    n = node_ok("{\"metadata\":{\"name\":\"g\"},\"status\":{\"allocatable\":"
+                "{\"cpu\":\"4\",\"vendor.io/dev\":\"2\"}}}");
+    gpu = res_find("vendor.io/dev", 13);
+    cr_assert_eq(gpu, RES_POD_QUOTA);
+    cr_assert_eq(n->alloc[gpu], 2);
+    cr_assert_eq(n->alloc[RES_UNLISTED], 0);
+    node_free(n);
+    /* a pod naming the node's resource now gets its real id */
+    p = pod_ok("{\"metadata\":{\"name\":\"y\"},\"spec\":{\"containers\":[{\"resources\":{\"limits\":"
+               "{\"vendor.io/dev\":\"1\",\"other.io/x\":\"3\"}}}]}}");
+    cr_assert_eq(req_of(p, gpu), 1);
+    cr_assert_eq(req_of(p, RES_UNLISTED), 3);
+    pod_free(p);
+    free(json);
+}
+
+Test(decode_node, reserved_unlisted_name_is_refused)
+{
+    node_err("{\"status\":{\"capacity\":{\"" RES_UNLISTED_NAME "\":\"1\"}}}",
+             "Node.status.capacity." RES_UNLISTED_NAME
+             ": resource name " RES_UNLISTED_NAME " is reserved");
+}
+
+Test(decode_node, too_many_resource_names_is_an_error)
 {
     char *json = NULL;
-    struct pod *p = NULL;
+    struct node_info *n = NULL;
     int rc = MU_OK;
 
     /* fill the table (this test runs in its own process) */
     for (int i = 0; rc >= 0 && i < RES_MAX; i++) {
         char name[32];
-        int n = snprintf(name, sizeof(name), "example.com/r%d", i);
+        int k = snprintf(name, sizeof(name), "example.com/r%d", i);
 
-        rc = res_intern(name, (size_t)n);
+        rc = res_intern(name, (size_t)k);
     }
-    json =
-        xasprintf("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":"
-                  "[{\"resources\":{\"requests\":{\"new.io/one\":\"1\"}}}]}}");
-    rc = decode_pod_buf(json, strlen(json), "Pod", &p, err, sizeof(err));
+    json = xasprintf("{\"status\":{\"allocatable\":{\"new.io/one\":\"1\"}}}");
+    rc = decode_node_buf(json, strlen(json), "Node", &n, err, sizeof(err));
     cr_assert_eq(rc, MU_ELIMIT);
-    cr_assert_str_eq(err, "Pod.spec.containers[0].resources.requests."
-                          "new.io/one: too many distinct resource names "
-                          "(limit 64)");
+    cr_assert_null(n);
+    cr_assert_str_eq(err, "Node.status.allocatable.new.io/one: too many "
+                          "distinct resource names (limit 64)");
     free(json);
 }
 

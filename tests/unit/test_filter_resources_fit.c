@@ -2,6 +2,7 @@
  * order, resolvable vs unresolvable and ignoredResources. */
 #include "common.h"
 #include "fixtures.h"
+#include "cache/decode.h"
 
 #include <criterion/criterion.h>
 
@@ -146,4 +147,36 @@ Test(resources_fit, bad_args_are_rejected_with_their_path)
                  MU_EINVAL);
     cr_assert_str_eq(err, ".ignoredResources[0]: \"bad name\" is not a "
                           "resource name");
+}
+
+/* A pod decoded after the pod-side name quota is used up (this test runs
+ * in its own process) keeps its made-up resource as RES_UNLISTED, which no
+ * node has: it fails on every node, naming the reserved resource. */
+Test(resources_fit, unlisted_resource_fits_on_no_node)
+{
+    const char *allocs[] = {"cpu=4000 memory=1000 pods=10",
+                            "cpu=64000 memory=100000 pods=100 vendor.io/dev=8"};
+    const char *json = "{\"metadata\":{\"name\":\"p\"},\"spec\":{"
+                       "\"containers\":[{\"resources\":{\"requests\":"
+                       "{\"cpu\":\"100m\",\"made.up/thing\":\"1\"}}}]}}";
+    struct pod *p = NULL;
+    char name[32], err[256];
+
+    for (int i = 0; res_count() < RES_POD_QUOTA; i++) {
+        int n = snprintf(name, sizeof(name), "example.com/r%d", i);
+
+        res_intern_pod(name, (size_t)n);
+    }
+    cr_assert_eq(decode_pod_buf(json, strlen(json), "Pod", &p, err,
+                                sizeof(err)),
+                 MU_OK, "%s", err);
+    for (size_t i = 0; i < ARRAY_LEN(allocs); i++) {
+        struct node_info *n = fx_node("n", allocs[i]);
+
+        cr_assert_eq(fx_filter("resources-fit", NULL, p, n, &st),
+                     FILTER_FAIL_UNRESOLVABLE, "%s", allocs[i]);
+        cr_assert_str_eq(st.reason, "Insufficient " RES_UNLISTED_NAME);
+        node_free(n);
+    }
+    pod_free(p);
 }

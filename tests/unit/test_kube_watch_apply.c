@@ -343,3 +343,50 @@ Test(kube_watch_apply, object_past_the_resource_name_cap_is_refused_whole)
     buf_fini(&line);
     cluster_free(c);
 }
+
+/* Pods naming made-up resources cannot lock nodes out of the name table:
+ * past the pod quota their names become RES_UNLISTED, a node's new
+ * device-plugin resource still gets a real id, and a bound pod with an
+ * unlisted name is kept in the cache with its cpu counted on its node. */
+Test(kube_watch_apply, made_up_pod_resources_leave_room_for_nodes)
+{
+    struct cluster *c = cluster_new();
+    struct buf line;
+    struct kevent ev;
+    char err[512] = "";
+
+    buf_init(&line, BUF_UNLIMITED);
+    buf_adds(&line, "{\"type\":\"ADDED\",\"object\":{\"metadata\":{"
+                    "\"name\":\"p0\",\"namespace\":\"ns\",\"uid\":\"u0\","
+                    "\"resourceVersion\":\"2\"},\"spec\":{\"containers\":"
+                    "[{\"resources\":{\"requests\":{\"cpu\":\"1\"");
+    for (int i = 0; i < RES_MAX + 1; i++)
+        buf_printf(&line, ",\"example.com/r%d\":\"1\"", i);
+    buf_adds(&line, "}}}]}}}");
+    cr_assert_eq(kube_apply_event(c, KRES_PODS, line.data, line.len, 0, &ev,
+                                  err, sizeof(err)),
+                 MU_OK, "%s", err);
+    cr_assert_eq(apply(c, KRES_NODES,
+                       EV("ADDED", "{\"metadata\":{\"name\":\"n1\","
+                                   "\"resourceVersion\":\"3\"},\"status\":"
+                                   "{\"allocatable\":{\"cpu\":\"4\","
+                                   "\"vendor.io/dev\":\"8\"}}}"),
+                       0, &ev, err),
+                 MU_OK, "%s", err);
+    cr_assert_eq(cluster_node_get(c, "n1", 2)->alloc[res_find("vendor.io/dev",
+                                                               13)],
+                 8);
+    cr_assert_eq(apply(c, KRES_PODS,
+                       EV("ADDED", "{\"metadata\":{\"name\":\"p1\","
+                                   "\"namespace\":\"ns\",\"uid\":\"u1\","
+                                   "\"resourceVersion\":\"4\"},\"spec\":{"
+                                   ON("n1") "\"containers\":[{\"resources\":"
+                                   "{\"requests\":{\"cpu\":\"500m\","
+                                   "\"made.up/thing\":\"2\"}}}]}}"),
+                       0, &ev, err),
+                 MU_OK, "%s", err);
+    cr_assert_eq(used_cpu(c, "n1"), 500);
+    cr_assert_eq(cluster_node_get(c, "n1", 2)->used[RES_UNLISTED], 2);
+    buf_fini(&line);
+    cluster_free(c);
+}
