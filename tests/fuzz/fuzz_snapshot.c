@@ -24,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = snapshot_parse((const char *)data, size, "fuzz.json", &c, err,
                         sizeof(err));
     if (rc != MU_OK) {
+        /* MU_ELIMIT: nodes past RES_MAX resource names (pods cannot) */
         FUZZ_CHECK(rc == MU_EINVAL || rc == MU_ELIMIT, "rc %d", rc);
         FUZZ_CHECK(c == NULL, "cluster returned on failure");
         fuzz_check_err(err, sizeof(err));

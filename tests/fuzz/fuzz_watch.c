@@ -51,8 +51,9 @@ static int on_event(void *arg, const char *line, size_t len)
         return MU_OK;
     rc = kube_apply_event(k->c, k->res, line, len, FUZZ_NOW_MS + k->n, &ev, err,
                           sizeof(err));
-    /* MU_ELIMIT: RES_MAX distinct resource names, a process-wide table
-     * that earlier inputs may have filled. */
+    /* MU_ELIMIT: a Node naming more than RES_MAX distinct resources, a
+     * process-wide table that earlier inputs may have filled (pods cannot
+     * hit it: past RES_POD_QUOTA their names become RES_UNLISTED). */
     FUZZ_CHECK(rc == MU_OK || rc == MU_EINVAL || rc == MU_ELIMIT,
                "apply: %d: %s", rc, err);
     if (rc)
