@@ -4,6 +4,7 @@
  * certificates against --client-ca. */
 #include "common.h"
 #include "http/tls.h"
+#include "kube/conn.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
@@ -15,56 +16,25 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The whole file, NUL-terminated, at most HTTP_TLS_MAX_PEM bytes. */
+/* The whole file, NUL-terminated, at most HTTP_TLS_MAX_PEM bytes; errors
+ * are kube_read_file's, prefixed with the flag. */
 static int read_pem(const char *flag, const char *path, char **out, char *err,
                     size_t errlen)
 {
-    size_t n = 0, cap = 4096;
-    char *data;
-    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = MU_OK;
+    char why[512];
+    size_t n = 0;
+    int rc = kube_read_file(path, HTTP_TLS_MAX_PEM, out, &n, why, sizeof(why));
 
-    *out = NULL;
-    if (fd < 0) {
-        snprintf(err, errlen, "%s %s: %s", flag, path, strerror(errno));
-        return MU_EIO;
-    }
-    data = xmalloc(cap);
-    for (;;) {
-        ssize_t r;
-
-        if (n + 1 >= cap)
-            data = xgrow(data, &cap, n + 4096, 1);
-        r = read(fd, data + n, cap - n - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            if (r < 0) {
-                snprintf(err, errlen, "%s %s: %s", flag, path, strerror(errno));
-                rc = MU_EIO;
-            }
-            break;
-        }
-        n += (size_t)r;
-        if (n > HTTP_TLS_MAX_PEM) {
-            snprintf(err, errlen,
-                     "%s %s: larger than %u bytes: not a PEM "
-                     "file?",
-                     flag, path, HTTP_TLS_MAX_PEM);
-            rc = MU_ELIMIT;
-            break;
-        }
-    }
-    close(fd);
-    if (!rc && n == 0) {
-        snprintf(err, errlen, "%s %s: the file is empty", flag, path);
-        rc = MU_EINVAL;
-    }
     if (rc) {
-        free(data);
+        snprintf(err, errlen, "%s %s%s", flag, why,
+                 rc == MU_ELIMIT ? ": not a PEM file?" : "");
         return rc;
     }
-    data[n] = '\0';
-    *out = data;
+    if (n == 0) {
+        FREE_NULL(*out);
+        snprintf(err, errlen, "%s %s: the file is empty", flag, path);
+        return MU_EINVAL;
+    }
     return MU_OK;
 }
 

@@ -54,18 +54,23 @@ static int resolve(const struct kube_opts *o, struct kube_conn *conn,
     return MU_EINVAL;
 }
 
+void kube_deadline(int64_t ms, struct timespec *ts)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
 bool kube_sleep(struct kube *k, int64_t ms)
 {
     struct timespec ts;
     bool stop;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    kube_deadline(ms, &ts);
     pthread_mutex_lock(&k->mu);
     while (!(stop = atomic_load(&k->stop))) {
         if (pthread_cond_timedwait(&k->cv, &k->mu, &ts) == ETIMEDOUT)

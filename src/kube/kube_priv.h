@@ -56,6 +56,9 @@ void *kwatch_main(void *arg);
 bool kube_podgroups_absent(struct kwatch *w);
 /* A LIST of count PodGroups succeeded (logs the CRD's arrival). */
 void kube_podgroups_found(struct kwatch *w, size_t count);
+/* The CLOCK_MONOTONIC instant ms from now, for pthread_cond_timedwait on
+ * a condition variable set to that clock. */
+void kube_deadline(int64_t ms, struct timespec *ts);
 /* Sleep up to ms, waking early on stop. RET true when stopping. */
 bool kube_sleep(struct kube *k, int64_t ms);
 

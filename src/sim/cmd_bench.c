@@ -68,26 +68,6 @@ static void bench_usage(FILE *out)
             "  --time-scale F, --load X   as for simulate, for every run\n");
 }
 
-/* A positive decimal "12", "0.25" (at most 9 decimals) up to 1e6 (R8);
- * as simulate's flags. */
-static int bench_parse_pos(const char *s, double *out)
-{
-    const char *dot = strchr(s, '.');
-    size_t ni = dot ? (size_t)(dot - s) : strlen(s);
-    size_t nf = dot ? strlen(dot + 1) : 0;
-    uint64_t w = 0, f = 0;
-    double scale = 1;
-
-    if ((ni == 0 && nf == 0) || nf > 9 ||
-        (ni && trace_parse_u64(s, ni, 1000000, &w)) ||
-        (nf && trace_parse_u64(dot + 1, nf, 999999999, &f)))
-        return MU_EINVAL;
-    for (size_t i = 0; i < nf; i++)
-        scale *= 10;
-    *out = (double)w + (double)f / scale;
-    return *out > 0 ? MU_OK : MU_EINVAL;
-}
-
 static int bench_add_input(struct report_input *all, size_t *n, size_t max,
                            const char *flag, const char *path)
 {
@@ -122,9 +102,9 @@ static int bench_flag(struct bench *b, const char *flag, const char *val)
                    ? MU_EINVAL
                    : MU_OK;
     else if (!strcmp(flag, "--time-scale"))
-        return bench_parse_pos(val, &b->base.time_scale);
+        return trace_parse_pos(val, &b->base.time_scale);
     else if (!strcmp(flag, "--load"))
-        return bench_parse_pos(val, &b->base.load);
+        return trace_parse_pos(val, &b->base.load);
     else
         return MU_ENOENT;
     return MU_OK;

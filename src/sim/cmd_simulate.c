@@ -38,25 +38,6 @@ static void sim_usage(FILE *out)
             "  --quiet           no progress bar\n");
 }
 
-/* A positive decimal "12", "0.25" (at most 9 decimals) up to 1e6 (R8). */
-static int parse_pos(const char *s, double *out)
-{
-    const char *dot = strchr(s, '.');
-    size_t ni = dot ? (size_t)(dot - s) : strlen(s);
-    size_t nf = dot ? strlen(dot + 1) : 0;
-    uint64_t w = 0, f = 0;
-    double scale = 1;
-
-    if ((ni == 0 && nf == 0) || nf > 9 ||
-        (ni && trace_parse_u64(s, ni, 1000000, &w)) ||
-        (nf && trace_parse_u64(dot + 1, nf, 999999999, &f)))
-        return MU_EINVAL;
-    for (size_t i = 0; i < nf; i++)
-        scale *= 10;
-    *out = (double)w + (double)f / scale;
-    return *out > 0 ? MU_OK : MU_EINVAL;
-}
-
 static int sim_flag(struct sim_opts *o, const char *flag, const char *val)
 {
     if (!strcmp(flag, "--cluster"))
@@ -68,9 +49,9 @@ static int sim_flag(struct sim_opts *o, const char *flag, const char *val)
     else if (!strcmp(flag, "--out"))
         o->out_dir = val;
     else if (!strcmp(flag, "--time-scale"))
-        return parse_pos(val, &o->time_scale);
+        return trace_parse_pos(val, &o->time_scale);
     else if (!strcmp(flag, "--load"))
-        return parse_pos(val, &o->load);
+        return trace_parse_pos(val, &o->load);
     else
         return MU_ENOENT;
     return MU_OK;

@@ -100,6 +100,9 @@ bool trace_stats_is_dup(const struct trace_stats *st, uint64_t line);
  * spaces, no overflow: RET MU_OK, MU_EINVAL (malformed) or MU_ELIMIT
  * (above max). */
 int trace_parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out);
+/* A positive decimal "12", "0.25" (at most 9 decimals) up to 1e6, as the
+ * --time-scale and --load flags take. RET MU_OK or MU_EINVAL. */
+int trace_parse_pos(const char *s, double *out);
 /* Seconds with at most 3 decimals, to milliseconds. */
 int trace_parse_ms(const char *s, size_t n, int64_t max_ms, int64_t *out);
 
