@@ -480,37 +480,57 @@ Test(sim_online, gang_filter_with_default_scores_places_like_the_service,
                           true);
 }
 
+/* Replay rec against policy; OUT st; RET the report (free it). */
+static char *replay_text(const char *rec, const char *policy,
+                         const char *snap, struct replay_stats *st)
+{
+    char err[512], *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+
+    cr_assert_eq(replay_run(rec, policy, snap, out, st, err, sizeof(err)),
+                 MU_OK, "%s", err);
+    fclose(out);
+    return text;
+}
+
+/* Serve trace under policy with --record, drive it, and replay the
+ * recording against the same policy: nothing may differ. OUT snap, rec
+ * (160 bytes each). */
+static void record_and_replay_same(const char *trace, bool gang,
+                                   const char *policy, char *snap, char *rec)
+{
+    static struct placed pl[MAX_PODS];
+    struct replay_stats st;
+    size_t n;
+    char *text;
+
+    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-online-XXXXXX");
+    cr_assert(mkdtemp(srv_dir));
+    snprintf(snap, 160, "%s/snap.json", srv_dir);
+    snprintf(rec, 160, "%s/rec.jsonl", srv_dir);
+    write_snapshot(trace, snap);
+    start_server(policy, snap, rec);
+    n = run_online(trace, gang, pl);
+    log_set_level("error");
+    text = replay_text(rec, policy, snap, &st);
+    cr_assert_eq(st.pods, n, "%s", text);
+    cr_assert_eq(st.moved, 0, "%s", text);
+    cr_assert_eq(st.filtered_differently, 0, "%s", text);
+    free(text);
+}
+
 /* Replay what serve recorded: against its own policy nothing differs;
  * against another, the report names the pods that would move. */
 Test(sim_online, replay_of_a_recording_reports_what_another_policy_changes,
      .fini = cleanup, .timeout = 60)
 {
-    static struct placed pl[MAX_PODS];
     struct replay_stats st;
-    char snap[160], rec[160], err[512], *text = NULL;
-    size_t len = 0, n;
-    FILE *out;
+    char snap[160], rec[160], *text;
 
-    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-online-XXXXXX");
-    cr_assert(mkdtemp(srv_dir));
-    snprintf(snap, sizeof(snap), "%s/snap.json", srv_dir);
-    snprintf(rec, sizeof(rec), "%s/rec.jsonl", srv_dir);
-    write_snapshot(TRACE, snap);
-    start_server("policies/kube-default.json", snap, rec);
-    n = run_online(TRACE, false, pl);
-    log_set_level("error");
-    out = open_memstream(&text, &len);
-    cr_assert_eq(replay_run(rec, "policies/kube-default.json", snap, out,
-                            &st, err, sizeof(err)), MU_OK, "%s", err);
-    fclose(out);
-    cr_assert_eq(st.pods, n, "%s", text);
-    cr_assert_eq(st.moved, 0, "%s", text);
-    cr_assert_eq(st.filtered_differently, 0, "%s", text);
-    free(text);
-    out = open_memstream(&text, &len);
-    cr_assert_eq(replay_run(rec, "policies/gpu-binpack.json", snap, out, &st,
-                            err, sizeof(err)), MU_OK, "%s", err);
-    fclose(out);
+    record_and_replay_same(TRACE, false, "policies/kube-default.json", snap,
+                           rec);
+    text = replay_text(rec, "policies/gpu-binpack.json", snap, &st);
     cr_assert_gt(st.moved, 0, "%s", text);
     cr_assert(strstr(text, ": node before n-"), "%s", text);
     free(text);
@@ -522,32 +542,12 @@ Test(sim_online, replay_of_a_recording_reports_what_another_policy_changes,
 Test(sim_online, replay_of_a_gang_recording_replans_gangs_under_the_new_policy,
      .fini = cleanup, .timeout = 60)
 {
-    static struct placed pl[MAX_PODS];
     struct replay_stats st;
-    char snap[160], rec[160], err[512], *text = NULL;
-    size_t len = 0, n;
-    FILE *out;
+    char snap[160], rec[160], *text;
 
-    snprintf(srv_dir, sizeof(srv_dir), "/tmp/muster-online-XXXXXX");
-    cr_assert(mkdtemp(srv_dir));
-    snprintf(snap, sizeof(snap), "%s/snap.json", srv_dir);
-    snprintf(rec, sizeof(rec), "%s/rec.jsonl", srv_dir);
-    write_snapshot(GANG_TRACE, snap);
-    start_server("policies/gang-topology.json", snap, rec);
-    n = run_online(GANG_TRACE, true, pl);
-    log_set_level("error");
-    out = open_memstream(&text, &len);
-    cr_assert_eq(replay_run(rec, "policies/gang-topology.json", snap, out,
-                            &st, err, sizeof(err)), MU_OK, "%s", err);
-    fclose(out);
-    cr_assert_eq(st.pods, n, "%s", text);
-    cr_assert_eq(st.moved, 0, "%s", text);
-    cr_assert_eq(st.filtered_differently, 0, "%s", text);
-    free(text);
-    out = open_memstream(&text, &len);
-    cr_assert_eq(replay_run(rec, "tests/data/sim/gang-spread.json", snap, out,
-                            &st, err, sizeof(err)), MU_OK, "%s", err);
-    fclose(out);
+    record_and_replay_same(GANG_TRACE, true, "policies/gang-topology.json",
+                           snap, rec);
+    text = replay_text(rec, "tests/data/sim/gang-spread.json", snap, &st);
     cr_assert_gt(st.moved, 0, "%s", text);
     cr_assert(strstr(text, "\ndefault/g-") || !strncmp(text, "default/g-", 10),
               "no gang member moved:\n%s", text);
