@@ -8,16 +8,15 @@
  * signalled. Every wait has its own deadline (see test_watch.c on why
  * Criterion's .timeout is not used). */
 #include "common.h"
+#include "tproc.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
 
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,77 +42,20 @@ struct env {
 
 static struct env E;
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-
-    nanosleep(&ts, NULL);
-}
-
-static pid_t spawn(const char *log, char *const argv[])
-{
-    pid_t pid = fork();
-
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int read_port(const char *path, pid_t pid)
-{
-    int64_t end = mono_ms() + 10000;
-    int port = 0, st;
-
-    while (mono_ms() < end) {
-        FILE *f = fopen(path, "r");
-
-        if (f) {
-            int ok = fscanf(f, "%d", &port);
-
-            fclose(f);
-            if (ok == 1 && port > 0)
-                return port;
-        }
-        cr_assert_eq(waitpid(pid, &st, WNOHANG), 0, "%s: process exited",
-                     path);
-        sleep_ms(20);
-    }
-    cr_assert_fail("no port in %s after 10 s", path);
-    return 0;
-}
-
 /* SIGTERM, then SIGKILL after 10 s. RET the exit status (a sanitizer
  * report under `make asan` makes it non-zero), -1 when it had to be
  * killed. */
 static int stop(pid_t *pid)
 {
-    int64_t end = mono_ms() + 10000;
+    int64_t end = tproc_ms() + 10000;
     int st = 0;
     pid_t r = 0;
 
     if (*pid <= 0)
         return 0;
     kill(*pid, SIGTERM);
-    while (mono_ms() < end && (r = waitpid(*pid, &st, WNOHANG)) == 0)
-        sleep_ms(20);
+    while (tproc_ms() < end && (r = waitpid(*pid, &st, WNOHANG)) == 0)
+        tproc_sleep_ms(20);
     if (r == 0) {
         kill(*pid, SIGKILL);
         waitpid(*pid, &st, 0);
@@ -197,8 +139,8 @@ static void start_fake(void)
     cr_assert_not_null(mkdtemp(E.dir));
     snprintf(pf, sizeof(pf), "%s/fake.port", E.dir);
     snprintf(log, sizeof(log), "%s/fake.log", E.dir);
-    E.fake = spawn(log, argv);
-    E.fport = read_port(pf, E.fake);
+    E.fake = tproc_spawn(log, argv);
+    E.fport = tproc_port(pf, E.fake);
     /* one node with 8 GPUs: room for the 4 x 2-GPU gang below */
     fake_call("/_control/nodes", "[{\"op\":\"put\",\"object\":{\"metadata\":"
               "{\"name\":\"gpu-a\"},\"status\":{\"allocatable\":{\"cpu\":"
@@ -225,8 +167,8 @@ static void start_muster(int i)
     snprintf(pf, sizeof(pf), "%s/m%d.port", E.dir, i);
     snprintf(log, sizeof(log), "%s/m%d.log", E.dir, i);
     unlink(pf);
-    E.m[i] = spawn(log, argv);
-    E.mport[i] = read_port(pf, E.m[i]);
+    E.m[i] = tproc_spawn(log, argv);
+    E.mport[i] = tproc_port(pf, E.m[i]);
 }
 
 static bool ready(int i)
@@ -245,12 +187,12 @@ static bool ready(int i)
 /* Wait (bounded) until replica i is ready; RET ms waited, -1 on timeout. */
 static int64_t wait_ready(int i, int64_t bound_ms)
 {
-    int64_t t0 = mono_ms();
+    int64_t t0 = tproc_ms();
 
-    while (mono_ms() - t0 < bound_ms) {
+    while (tproc_ms() - t0 < bound_ms) {
         if (ready(i))
-            return mono_ms() - t0;
-        sleep_ms(20);
+            return tproc_ms() - t0;
+        tproc_sleep_ms(20);
     }
     return -1;
 }
@@ -263,14 +205,14 @@ static int start_pair(void)
     start_fake();
     start_muster(0);
     start_muster(1);
-    end = mono_ms() + 10000;
-    while (mono_ms() < end) {
+    end = tproc_ms() + 10000;
+    while (tproc_ms() < end) {
         bool r0 = ready(0), r1 = ready(1);
 
         cr_assert_not(r0 && r1, "both replicas report ready");
         if (r0 || r1)
             return r0 ? 0 : 1;
-        sleep_ms(20);
+        tproc_sleep_ms(20);
     }
     cr_assert_fail("no replica became the leader in 10 s");
     return -1;
@@ -349,13 +291,13 @@ static void gang_filter(int r, int i, char *node, size_t cap)
         "\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":{"
         "\"requests\":{\"nvidia.com/gpu\":\"2\"}}}]},\"status\":{\"phase\":"
         "\"Pending\"}},\"NodeNames\":[\"gpu-a\"]}", i, i);
-    int64_t end = mono_ms() + 10000;
+    int64_t end = tproc_ms() + 10000;
     struct buf out;
     cJSON *j = NULL, *names;
 
     buf_init(&out, BUF_UNLIMITED);
     node[0] = '\0';
-    while (!node[0] && mono_ms() < end) {
+    while (!node[0] && tproc_ms() < end) {
         cr_assert_eq(http(E.mport[r], "/filter", body, &out), 200);
         j = cJSON_Parse(out.data);
         names = cJSON_GetObjectItem(j, "NodeNames");
@@ -364,7 +306,7 @@ static void gang_filter(int r, int i, char *node, size_t cap)
                      cJSON_GetArrayItem(names, 0)->valuestring);
         cJSON_Delete(j);
         if (!node[0])
-            sleep_ms(50);
+            tproc_sleep_ms(50);
     }
     cr_assert(node[0], "member %d never passed filter: %s", i, out.data);
     buf_fini(&out);
@@ -436,15 +378,15 @@ static int gang_bound(void)
 static void wait_gang_seen(int r)
 {
     struct buf out;
-    int64_t end = mono_ms() + 10000;
+    int64_t end = tproc_ms() + 10000;
     bool seen = false;
 
     buf_init(&out, BUF_UNLIMITED);
-    while (!seen && mono_ms() < end) {
+    while (!seen && tproc_ms() < end) {
         http(E.mport[r], "/debug/cache", NULL, &out);
         seen = out.data && strstr(out.data, "\"kg-3\"");
         if (!seen)
-            sleep_ms(50);
+            tproc_sleep_ms(50);
     }
     buf_fini(&out);
     cr_assert(seen, "replica %d never saw the gang's pods", r);
@@ -457,10 +399,10 @@ static void hold_three(int r, struct bind_call *b, char node[4][64])
         gang_filter(r, i, node[i], sizeof(node[i]));
     for (int i = 0; i < 3; i++)
         bind_start(&b[i], r, i, node[i]);
-    for (int64_t end = mono_ms() + 5000; mono_ms() < end &&
+    for (int64_t end = tproc_ms() + 5000; tproc_ms() < end &&
                                          !metric_is(r, "muster_gang_held_"
                                                        "binds 3");)
-        sleep_ms(20);
+        tproc_sleep_ms(20);
     cr_assert(metric_is(r, "muster_gang_held_binds 3"));
     cr_assert_eq(gang_bound(), 0);
 }
@@ -485,7 +427,7 @@ Test(leader, one_replica_is_ready_and_the_follower_refuses_callbacks,
     buf_init(&out, BUF_UNLIMITED);
     for (int k = 0; k < 10; k++) {
         cr_assert(ready(l) && !ready(f), "exactly one replica is ready");
-        sleep_ms(100);
+        tproc_sleep_ms(100);
     }
     cr_assert_eq(http(E.mport[f], "/readyz", NULL, &out), 503);
     cr_assert(strstr(out.data, want), "readyz: %s", out.data);
@@ -544,11 +486,11 @@ Test(leader, sigterm_releases_the_lease_for_a_fast_takeover,
     long_lease = true;
     l = start_pair();
     f = 1 - l;
-    t0 = mono_ms();
+    t0 = tproc_ms();
     kill(E.m[l], SIGTERM);
     took = wait_ready(f, LONG_LEASE_MS * 2);
     cr_assert_geq(took, 0, "the follower never took over");
-    took = mono_ms() - t0;            /* from the signal, shutdown included */
+    took = tproc_ms() - t0;            /* from the signal, shutdown included */
     fprintf(stderr, "leader: takeover after SIGTERM in %lld ms\n",
             (long long)took);
     /* released: no need to wait out the lease (expiry would take longer
@@ -581,7 +523,7 @@ Test(leader, a_leader_that_cannot_renew_stops_serving_and_drops_holds,
     wait_gang_seen(l);
     hold_three(l, b, node);
     /* every lease request fails for a while: the leader cannot renew */
-    t0 = mono_ms();
+    t0 = tproc_ms();
     fake_call("/_control/fault", "{\"fault\":\"lease500\",\"count\":40}");
     for (int i = 0; i < 3; i++) {
         pthread_join(b[i].th, NULL);
@@ -589,7 +531,7 @@ Test(leader, a_leader_that_cannot_renew_stops_serving_and_drops_holds,
                                       "leader"), "held bind %d: %s", i,
                   b[i].answer);
     }
-    took = mono_ms() - t0;
+    took = tproc_ms() - t0;
     fprintf(stderr, "leader: held binds answered %lld ms after renewals "
             "started failing (renew deadline %d ms)\n", (long long)took,
             RENEW_MS);
@@ -601,17 +543,17 @@ Test(leader, a_leader_that_cannot_renew_stops_serving_and_drops_holds,
     buf_fini(&out);
     /* the election thread notices at its next round (the gate closed at
      * the deadline itself) */
-    for (int64_t end = mono_ms() + 5000;
-         mono_ms() < end &&
+    for (int64_t end = tproc_ms() + 5000;
+         tproc_ms() < end &&
          !metric_is(l, "muster_leader_transitions_total 2\n");)
-        sleep_ms(20);
+        tproc_sleep_ms(20);
     cr_assert(metric_is(l, "muster_leader 0\n"));
     cr_assert(metric_is(l, "muster_leader_transitions_total 2\n"));
     cr_assert_eq(gang_bound(), 0);
     /* the faults run out and a replica leads again */
-    for (int64_t end = mono_ms() + 20000; mono_ms() < end &&
+    for (int64_t end = tproc_ms() + 20000; tproc_ms() < end &&
                                           !ready(0) && !ready(1);)
-        sleep_ms(50);
+        tproc_sleep_ms(50);
     cr_assert(ready(0) || ready(1), "no leader after the faults ran out");
     cr_assert_eq(stop(&E.m[0]), 0);
     cr_assert_eq(stop(&E.m[1]), 0);
@@ -650,7 +592,7 @@ Test(leader, no_gang_is_partly_bound_across_a_leader_switch,
     for (int i = 0; i < 4; i++) {
         bind_start(&b[i], f, i, node[i]);
         if (i < 3) {
-            sleep_ms(100);
+            tproc_sleep_ms(100);
             cr_assert_eq(gang_bound(), 0);
         }
     }
@@ -667,7 +609,7 @@ static int run_serve(char *const *args, size_t n, char *out, size_t cap)
 {
     const char *bin = getenv("MUSTER_BIN");
     char log[128], *argv[16] = {(char *)(bin ? bin : "./muster"), "serve"};
-    int64_t end = mono_ms() + 10000;
+    int64_t end = tproc_ms() + 10000;
     pid_t pid;
     FILE *f;
     int st = 0;
@@ -676,10 +618,10 @@ static int run_serve(char *const *args, size_t n, char *out, size_t cap)
     for (size_t i = 0; i < n && i < 13; i++)
         argv[2 + i] = args[i];
     snprintf(log, sizeof(log), "%s/usage.log", E.dir);
-    pid = spawn(log, argv);
-    while (waitpid(pid, &st, WNOHANG) == 0 && mono_ms() < end)
-        sleep_ms(20);
-    if (mono_ms() >= end) {
+    pid = tproc_spawn(log, argv);
+    while (waitpid(pid, &st, WNOHANG) == 0 && tproc_ms() < end)
+        tproc_sleep_ms(20);
+    if (tproc_ms() >= end) {
         kill9(&pid);
         cr_assert_fail("muster serve did not exit");
     }
