@@ -1,7 +1,7 @@
 /* tproc.h - processes for the integration tests (TLS, limits, leader):
  * start muster (or the fake API server) on 127.0.0.1 with a port file,
- * stop exactly the PID started, run a command to its exit status, read its log. Every wait
- * is bounded. */
+ * stop exactly the PID started, run a command to its exit status, read
+ * its log. Every wait is bounded. */
 #ifndef MUSTER_TESTS_TPROC_H
 #define MUSTER_TESTS_TPROC_H
 
