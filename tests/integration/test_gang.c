@@ -8,14 +8,13 @@
 #include "util/buf.h"
 #include "util/xmalloc.h"
 #include "test_slow.h"
+#include "tproc.h"
 
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,21 +72,14 @@ static void start_server(void)
     cr_assert(mkdtemp(srv_dir));
     snprintf(portfile, sizeof(portfile), "%s/port", srv_dir);
     snprintf(logfile, sizeof(logfile), "%s/log", srv_dir);
-    srv_pid = fork();
-    cr_assert_geq(srv_pid, 0);
-    if (srv_pid == 0) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    {
+        char *const argv[] = {(char *)bin, "serve", "--listen", "127.0.0.1:0",
+                              "--port-file", portfile, "--policy",
+                              "policies/gang-topology.json", "--snapshot",
+                              "tests/data/gang/cluster.json",
+                              "--debug-endpoints", NULL};
 
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--port-file",
-              portfile, "--policy", "policies/gang-topology.json",
-              "--snapshot", "tests/data/gang/cluster.json",
-              "--debug-endpoints", (char *)NULL);
-        _exit(127);
+        srv_pid = tproc_spawn(logfile, argv);
     }
     for (int i = 0; i < 200 * test_slow() && access(portfile, R_OK) != 0;
          i++)
@@ -363,25 +355,6 @@ static int wait_port(const char *path)
     return port;
 }
 
-static pid_t spawn_logged(const char *log, char *const argv[])
-{
-    pid_t pid = fork();
-
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
-
 /* A request to the fake API server's control endpoints. */
 static long fake_call(const char *path, const char *body, struct buf *out)
 {
@@ -454,7 +427,7 @@ static void start_kube_crd(bool crd)
     snprintf(flog, sizeof(flog), "%s/fake.log", srv_dir);
     snprintf(mpf, sizeof(mpf), "%s/port", srv_dir);
     snprintf(mlog, sizeof(mlog), "%s/log", srv_dir);
-    fake_pid = spawn_logged(flog, fargv);
+    fake_pid = tproc_spawn(flog, fargv);
     fake_port = wait_port(fpf);
     buf_init(&out, BUF_UNLIMITED);
     cr_assert_eq(fake_call("/_control/nodes", "[{\"op\":\"put\",\"object\":"
@@ -468,7 +441,7 @@ static void start_kube_crd(bool crd)
                                "\"name\":\"pgk\",\"namespace\":\"ml\"},"
                                "\"spec\":{\"minMember\":2}}]", &out), 200);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", fake_port);
-    srv_pid = spawn_logged(mlog, margv);
+    srv_pid = tproc_spawn(mlog, margv);
     srv_port = wait_port(mpf);
     for (int i = 0; i < 200 * test_slow() && http("/readyz", NULL, &out) != 200;
          i++)

@@ -35,16 +35,15 @@
 #include "sim/trace.h"
 #include "util/buf.h"
 #include "test_slow.h"
+#include "tproc.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
 
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,21 +114,15 @@ static void start_server(const char *policy, const char *snapshot,
     cr_assert(bin, "MUSTER_BIN is not set (run through make test)");
     snprintf(portfile, sizeof(portfile), "%s/port", srv_dir);
     snprintf(logfile, sizeof(logfile), "%s/log", srv_dir);
-    srv_pid = fork();
-    cr_assert_geq(srv_pid, 0);
-    if (srv_pid == 0) {
-        int fd = open(logfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    {
+        char *const argv[] = {(char *)bin, "serve", "--listen", "127.0.0.1:0",
+                              "--port-file", portfile, "--policy",
+                              (char *)policy, "--snapshot", (char *)snapshot,
+                              "--log-level", "warn",
+                              record ? "--record" : NULL, (char *)record,
+                              NULL};
 
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--port-file",
-              portfile, "--policy", policy, "--snapshot", snapshot,
-              "--log-level", "warn", record ? "--record" : (char *)NULL,
-              record, (char *)NULL);
-        _exit(127);
+        srv_pid = tproc_spawn(logfile, argv);
     }
     for (int i = 0; i < 400 * test_slow() && access(portfile, R_OK) != 0; i++)
         sleep_ms(25);
