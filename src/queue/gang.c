@@ -88,6 +88,8 @@ struct gang {
     size_t n, cap;
     struct member *m;
     int64_t min_member, timeout_s;   /* effective settings */
+    bool unsized;                    /* no PodGroup and no count
+                                        annotation: minMember unknown */
     int64_t admitted_min;
     int64_t first_ms, quorum_ms, admitted_ms, backoff_until;
     bool had_quorum, conflict_logged, starving;
@@ -654,8 +656,9 @@ static void gang_settings(struct gang *g, const struct cluster *c,
                    : ref && ref->ann_timeout ? ref->ann_timeout
                                              : pol->gang.default_timeout_s;
     settings_conflict(g, pg, ref);
-    if (g->min_member != before)
+    if (g->min_member != before || g->unsized != (!pg && !(ref && ref->ann_min)))
         g->tried = false;
+    g->unsized = !pg && !(ref && ref->ann_min);
 }
 
 /* ---- counting ---- */
@@ -911,6 +914,30 @@ static void gang_timeout(struct gang_table *t, const struct policy *pol,
     t->st.timed_out_total++;
 }
 
+/* A gang whose size is unknown places nothing: its pods name it, but
+ * there is no PodGroup of that name (not created yet, not seen yet by the
+ * watch, or its CRD is not installed) and no count annotation. Treating it
+ * as minMember 1 would bind it pod by pod, partly, if the PodGroup turns up
+ * a moment later; scheduler-plugins' coscheduling likewise refuses a pod
+ * whose PodGroup is missing. A gang already bound stays bound. */
+static void gang_unsized(struct gang_table *t, struct gang *g,
+                         const struct gang_count *cnt)
+{
+    msgf(g->reason, sizeof(g->reason), "gang %.100s: minMember unknown: no "
+         "PodGroup %.100s and no %s annotation; waiting for one", g->key,
+         g->key, GANG_ANN_MIN);
+    if (g->state == GS_DONE && cnt->bound > 0)
+        return;
+    if (g->state == GS_ADMITTED || g->starving) {
+        log_info("gang released", "gang=%s reason=\"%s\"", g->key,
+                 g->reason);
+        gang_abort(t, g, g->reason, GS_WAITING);
+    }
+    g->state = GS_WAITING;
+    g->had_quorum = false;
+    g->has_why = false;
+}
+
 /* Settings that changed under an admitted gang invalidate its plan; a
  * gang that is (now) bound or ordinary holds nothing. RET true when the
  * gang needs no further stepping. */
@@ -921,6 +948,10 @@ static bool gang_recheck(struct gang_table *t, struct gang *g,
 
     if (g->state == GS_BINDING)
         return true;
+    if (g->unsized) {
+        gang_unsized(t, g, cnt);
+        return true;
+    }
     if (g->state == GS_ADMITTED && g->admitted_min != g->min_member) {
         msgf(msg, sizeof(msg), "gang %.100s: minMember changed from "
                  "%lld to %lld; plan released", g->key,
@@ -1141,7 +1172,7 @@ static int gang_ctx(struct gang_table *t, const struct cluster *c,
     m = member_find(g, uid);
     if (m && admit)
         claim_slot(c, g, m);
-    if (g->min_member > 1 || (m && m->bad))
+    if (g->min_member > 1 || g->unsized || (m && m->bad))
         ctx_decide(ctx, g, m);
     ctx_anchors(ctx, c, g);
     pthread_mutex_unlock(&t->mu);
@@ -1260,7 +1291,7 @@ static enum gang_bind_verdict bind_decide(struct gang_table *t,
         msgf(err, errlen, "%s", m->bad);
         return GANG_BIND_REJECT;
     }
-    if (g->min_member <= 1)
+    if (g->min_member <= 1 && !g->unsized)
         return GANG_BIND_PASS;
     if (t->closing && g->state == GS_ADMITTED) {
         msgf(err, errlen, "gang %.100s: muster is shutting down; retry",
@@ -1561,7 +1592,7 @@ void gang_stats_get(struct gang_table *t, struct gang_stats *out)
         uint64_t *gauge[] = {&out->waiting, &out->admitted, &out->binding,
                              &out->done, &out->backoff};
 
-        if (g->min_member <= 1)
+        if (g->min_member <= 1 && !g->unsized)
             continue;
         (*gauge[g->state])++;
         for (size_t i = 0; i < g->n; i++)
@@ -1629,12 +1660,14 @@ static int json_gang(struct buf *b, const struct gang *g, int64_t now,
     int rc = buf_printf(b, "%s{\"gang\":", comma ? "," : "");
 
     rc = rc ? rc : buf_add_jstrz(b, g->key);
-    rc = rc ? rc : buf_printf(b, ",\"state\":\"%s\",\"minMember\":%lld,"
-                              "\"timeoutSeconds\":%lld,\"exist\":%zu,"
+    rc = rc ? rc : buf_printf(b, ",\"state\":\"%s\",\"minMember\":",
+                              gang_state_name[g->state]);
+    /* null: unknown, see gang_unsized */
+    rc = rc ? rc : g->unsized ? buf_adds(b, "null")
+                              : buf_printf(b, "%lld", (long long)g->min_member);
+    rc = rc ? rc : buf_printf(b, ",\"timeoutSeconds\":%lld,\"exist\":%zu,"
                               "\"bound\":%zu,\"ageSeconds\":%.3f,"
                               "\"starving\":%s,\"reason\":",
-                              gang_state_name[g->state],
-                              (long long)g->min_member,
                               (long long)g->timeout_s, cnt.exist, cnt.bound,
                               (double)(now - g->first_ms) / 1000,
                               g->starving ? "true" : "false");

@@ -453,11 +453,74 @@ Test(gang, pods_without_a_group_and_groups_of_one_schedule_normally)
 
     drv_node(d, "n1", NODE8, "r1", "z1");
     drv_add(d, "plain", GPU2, NULL, NULL);
-    drv_add(d, "solo", GPU2, "solo", NULL);
+    drv_add(d, "solo", GPU2, "solo", "1");
     cr_assert_eq(drv_filter(d, "plain", best, reason), 1);
     cr_assert_eq(drv_filter(d, "solo", best, reason), 1);
     cr_assert_eq(drv_schedule(d, "solo")->state, CALL_OK);
     cr_assert_eq(d->nposts, 1);
+    drv_free(d);
+}
+
+/* The soak's partial gang: pods named their PodGroup before muster had it
+ * (its CRD not yet seen); read as minMember 1 they bound one by one. */
+Test(gang, a_group_of_unknown_size_places_nothing_until_its_podgroup_comes)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    struct drv_call *calls[3];
+    struct buf dbg;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    add_gang(d, "g", 3, NULL);
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/g: minMember unknown: no PodGroup ml/g "
+                     "and no muster.dev/min-member annotation; waiting for "
+                     "one");
+    calls[0] = drv_bind(d, "g-1", "n1");
+    cr_assert_eq(calls[0]->state, CALL_ERR, "a bind is refused, not passed");
+    cr_assert_str_eq(calls[0]->err, reason);
+    cr_assert_eq(d->nposts, 0);
+    buf_init(&dbg, BUF_UNLIMITED);
+    cr_assert_eq(gang_debug_json(d->t, 0, &dbg), 0);
+    cr_assert(strstr(dbg.data, "\"minMember\":null"), "%s", dbg.data);
+    buf_fini(&dbg);
+    drv_tick(d, 10);
+    cr_assert_eq(d->nwakes, 0, "nothing to wake while the size is unknown");
+    /* the PodGroup arrives: the parked members are woken and placed */
+    put_podgroup(d, "g", 3, 0);
+    drv_tick(d, 10);
+    cr_assert_eq(d->nwakes, 3);
+    schedule_all(d, "g", 3, calls);
+    cr_assert_eq(drv_posted(d, "g-"), 3);
+    /* a bound gang whose PodGroup goes stays bound; a new member waits */
+    cluster_wrlock(d->c);
+    cluster_podgroup_del(d->c, "ml", "g");
+    cluster_unlock(d->c);
+    drv_add(d, "g-3", GPU2, "g", NULL);
+    cr_assert_eq(drv_filter(d, "g-3", best, reason), 1,
+                 "extras of a bound gang schedule as before");
+    drv_free(d);
+}
+
+Test(gang, a_podgroup_deleted_under_an_admitted_gang_releases_its_plan)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+    struct drv_call *c0;
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    put_podgroup(d, "g", 2, 0);
+    add_gang(d, "g", 2, NULL);
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 1);
+    c0 = drv_bind(d, "g-0", best);
+    cr_assert_eq(c0->state, CALL_HELD);
+    cluster_wrlock(d->c);
+    cluster_podgroup_del(d->c, "ml", "g");
+    cluster_unlock(d->c);
+    cr_assert_eq(drv_filter(d, "g-1", best, reason), 0);
+    cr_assert_eq(c0->state, CALL_ERR);
+    cr_assert(strstr(c0->err, "minMember unknown"), "%s", c0->err);
+    cr_assert_eq(d->nposts, 0);
     drv_free(d);
 }
 
