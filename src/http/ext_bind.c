@@ -13,6 +13,8 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
+#include <time.h>
+
 struct bind_args {
     char *name, *ns, *uid, *node;
 };
@@ -178,6 +180,36 @@ static int bind_post(struct ext_service *s, const struct gang_binding *b,
                    : bind_cache(s, &a, 0, err, errlen);
 }
 
+/* A gang's Bindings are its commit, so one that failed for a reason that
+ * may pass (a 5xx or 429 from the API server, a dropped connection: MU_EIO)
+ * is tried again, GANG_POST_RETRY_MS, then twice that, ... later, while the
+ * release is younger than GANG_POST_BUDGET_MS (well inside kube-scheduler's
+ * httpTimeout). A retry of a Binding that did land answers 409 "already
+ * assigned to node N", which kube_bind takes as success. */
+#define GANG_POST_RETRY_MS 100
+#define GANG_POST_BUDGET_MS 2000
+
+static int bind_post_retry(struct ext_service *s,
+                           const struct gang_binding *b, int64_t until,
+                           char *err, size_t errlen)
+{
+    int64_t wait = GANG_POST_RETRY_MS;
+    int rc = bind_post(s, b, err, errlen);
+
+    while (rc == MU_EIO && s->kube && ext_now_ms() + wait <= until) {
+        struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+
+        log_warn("gang binding failed, retrying", "pod=%s/%s node=%s "
+                 "in_ms=%lld error=\"%s\"", b->ns, b->name, b->node,
+                 (long long)wait, err);
+        nanosleep(&ts, NULL);
+        wait *= 2;
+        err[0] = '\0';
+        rc = bind_post(s, b, err, errlen);
+    }
+    return rc;
+}
+
 /* A gang's last member reached bind: post every held member's Binding,
  * then answer each call (this one through *rc and err, the others through
  * answer_held). */
@@ -191,11 +223,13 @@ static int bind_release(struct ext_service *s, struct ext_call *call,
      * (the renew deadline is shorter than the lease, which leaves time to
      * finish it before another replica can lead). */
     bool leader = ext_service_leader(s, lost, sizeof(lost));
+    int64_t until = ext_now_ms() + GANG_POST_BUDGET_MS;
 
     for (size_t i = 0; i < rel->n; i++) {
         const struct gang_binding *b = &rel->b[i];
         char msg[EXT_ERR_MAX] = "";
-        int rc = leader ? bind_post(s, b, msg, sizeof(msg)) : MU_ESTATE;
+        int rc = leader ? bind_post_retry(s, b, until, msg, sizeof(msg))
+                        : MU_ESTATE;
         struct buf out;
 
         if (!leader)

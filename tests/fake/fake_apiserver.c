@@ -12,7 +12,9 @@
  *        connection), error_event (send ERROR 410 and end), stall (go
  *        silent without closing), http410 / http500 (answer the next watch
  *        so), list500 / list410 (answer the next LIST page so), bind_noop
- *        (answer the next bind 201 without binding), http429 (answer the
+ *        (answer the next bind 201 without binding), bind500 (answer the
+ *        next bind 500 without binding), bind_lost (bind, then answer 500:
+ *        a reply lost after the commit), http429 (answer the
  *        next watch 429 with Retry-After: 2; stats report the gap to the
  *        watch after it), slow (with "ms":M, 1..60000, default 1000:
  *        answer the next LIST, WATCH or, for pods, bind M ms late).
@@ -60,10 +62,12 @@ static const char *const kind_path[] = {
     "/apis/scheduling.x-k8s.io/v1alpha1/podgroups"};
 
 enum fault { F_CLOSE_MID, F_ERROR_EVENT, F_STALL, F_HTTP410, F_HTTP500,
-             F_LIST500, F_LIST410, F_BIND_NOOP, F_HTTP429, F_SLOW, F_N };
+             F_LIST500, F_LIST410, F_BIND_NOOP, F_HTTP429, F_SLOW,
+             F_BIND500, F_BIND_LOST, F_N };
 static const char *const fault_name[] = {
     "close_mid", "error_event", "stall",   "http410",
-    "http500",   "list500",     "list410", "bind_noop", "http429", "slow"};
+    "http500",   "list500",     "list410", "bind_noop", "http429", "slow",
+    "bind500",   "bind_lost"};
 
 struct fobj {
     char *key;          /* name, or "ns/name" */
@@ -474,9 +478,12 @@ static enum MHD_Result control_stats(struct MHD_Connection *c)
     size_t n;
 
     pthread_mutex_lock(&g.mu);
-    /* faults armed and not yet taken, per resource (bind_noop aside) */
+    /* watch and LIST faults armed and not yet taken, per resource (the
+     * bind faults aside: only a bind takes them) */
     for (int f = 0; f < F_N; f++) {
-        for (int k = 0; k < K_N && f != F_BIND_NOOP; k++)
+        bool bind = f == F_BIND_NOOP || f == F_BIND500 || f == F_BIND_LOST;
+
+        for (int k = 0; k < K_N && !bind; k++)
             armed[k] += g.faults[f][k];
     }
     n = (size_t)snprintf(s, sizeof(s),
@@ -899,6 +906,8 @@ static unsigned do_bind(const char *ns, const char *name, cJSON *b,
     f = strmap_get(&g.objs[K_PODS], key, strlen(key));
     if (!f)
         return snprintf(msg, cap, "pods \"%s\" not found", name), 404;
+    if (take_fault(F_BIND500, K_PODS))
+        return snprintf(msg, cap, "injected bind fault"), 500;
     pod = cJSON_Parse(f->json);
     uid = str_at(pod, "metadata", "uid");
     cur = str_at(pod, "spec", "nodeName");
@@ -918,6 +927,8 @@ static unsigned do_bind(const char *ns, const char *name, cJSON *b,
         cJSON_DeleteItemFromObjectCaseSensitive(spec, "nodeName");
         cJSON_AddStringToObject(spec, "nodeName", node);
         store_put(K_PODS, pod, msg, cap);
+        if (take_fault(F_BIND_LOST, K_PODS))
+            code = 500, snprintf(msg, cap, "injected lost bind reply");
     }
     cJSON_Delete(pod);
     return code;
@@ -954,8 +965,10 @@ static enum MHD_Result handle_bind(struct MHD_Connection *c, const char *url,
     cJSON_Delete(b);
     if (code == 201)
         return reply_status(c, 201, NULL, NULL);
-    return reply_status(c, code, code == 409 ? "Conflict"
-                                 : code == 404 ? "NotFound" : "BadRequest",
+    return reply_status(c, code, code == 409   ? "Conflict"
+                                 : code == 404 ? "NotFound"
+                                 : code == 500 ? "InternalError"
+                                               : "BadRequest",
                         msg);
 }
 

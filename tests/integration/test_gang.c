@@ -561,7 +561,7 @@ static int64_t mono_ms(void)
 }
 
 /* Pods ml/GANG-0..n-1 (uids as pod_args names them) of gang GANG, with
- * the annotation muster.dev/min-member: ann. */
+ * the annotation muster.dev/min-member: ann (none when ann is 0). */
 static void gang_pods(const char *gang, int n, int ann)
 {
     struct buf b, out;
@@ -569,14 +569,18 @@ static void gang_pods(const char *gang, int n, int ann)
     buf_init(&b, BUF_UNLIMITED);
     buf_init(&out, BUF_UNLIMITED);
     buf_adds(&b, "[");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{"
                    "\"name\":\"%s-%d\",\"namespace\":\"ml\",\"uid\":"
                    "\"uid-%s-%d\",\"labels\":{\"scheduling.x-k8s.io/"
-                   "pod-group\":\"%s\"},\"annotations\":{\"muster.dev/"
-                   "min-member\":\"%d\"}},\"spec\":{\"containers\":[{"
-                   "\"name\":\"c\"}]},\"status\":{\"phase\":\"Pending\"}}}",
-                   i ? "," : "", gang, i, gang, i, gang, ann);
+                   "pod-group\":\"%s\"}", i ? "," : "", gang, i, gang, i,
+                   gang);
+        if (ann)
+            buf_printf(&b, ",\"annotations\":{\"muster.dev/min-member\":"
+                       "\"%d\"}", ann);
+        buf_adds(&b, "},\"spec\":{\"containers\":[{\"name\":\"c\"}]},"
+                 "\"status\":{\"phase\":\"Pending\"}}}");
+    }
     buf_adds(&b, "]");
     cr_assert_eq(fake_call("/_control/pods", b.data, &out), 200, "%s",
                  out.data);
@@ -616,7 +620,8 @@ static void fake_fault(const char *what)
     buf_fini(&out);
 }
 
-/* The minMember /debug/gangs shows for gang key, or -1 if it has none. */
+/* The minMember /debug/gangs shows for gang key: -1 if there is no such
+ * gang, 0 if its minMember is unknown (null). */
 static long gang_min(const char *key)
 {
     struct buf out;
@@ -630,9 +635,10 @@ static long gang_min(const char *key)
         const char *k = cJSON_GetStringValue(cJSON_GetObjectItem(gang,
                                                                  "gang"));
 
+        const cJSON *min = cJSON_GetObjectItem(gang, "minMember");
+
         if (k && strcmp(k, key) == 0)
-            v = (long)cJSON_GetNumberValue(cJSON_GetObjectItem(gang,
-                                                               "minMember"));
+            v = cJSON_IsNumber(min) ? (long)min->valuedouble : 0;
     }
     cJSON_Delete(j);
     buf_fini(&out);
@@ -773,5 +779,165 @@ Test(gang_kube, a_removed_crd_takes_its_podgroups_with_it,
     cr_assert(wait_min("ml/pgk", 5, 10000), "back to the annotation: %ld",
               gang_min("ml/pgk"));
     cr_assert_eq(log_count("no PodGroup CRD"), 1);
+    cr_assert_eq(stop_server(), 0);
+}
+
+/* The soak's partial gang: pods that name a PodGroup muster does not have
+ * yet (here its CRD is not even installed) were read as minMember 1 and
+ * bound one by one. Now they wait for it, and are woken when it comes. */
+Test(gang_kube, pods_before_their_podgroup_wait_for_it_then_bind_whole,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    struct bind_call b[2];
+    char node[64], reason[256];
+    int64_t end;
+
+    start_kube_crd(false);
+    gang_pods("early", 2, 0);
+    cr_assert(wait_min("ml/early", 0, 5000), "minMember %ld",
+              gang_min("ml/early"));
+    cr_assert_eq(filter("early", NULL, 0, 0, node, reason), 0);
+    cr_assert_str_eq(reason, "gang ml/early: minMember unknown: no PodGroup "
+                     "ml/early and no muster.dev/min-member annotation; "
+                     "waiting for one");
+    snprintf(b[0].node, sizeof(b[0].node), "gpu-a");
+    bind_start(&b[0], "early", 0, "gpu-a");
+    pthread_join(b[0].th, NULL);
+    cr_assert(strstr(b[0].answer, "minMember unknown"), "%s", b[0].answer);
+    cr_assert_eq(fake_stat("binds"), 0);
+    cr_assert_eq(fake_stat("patches"), 0);
+    fake_podgroups("[{\"metadata\":{\"name\":\"early\",\"namespace\":"
+                   "\"ml\"},\"spec\":{\"minMember\":2}}]");
+    cr_assert(wait_min("ml/early", 2, 5000), "minMember %ld",
+              gang_min("ml/early"));
+    /* admitted by the tick, both members woken */
+    end = mono_ms() + 5000;
+    while (fake_stat("patches") < 2 && mono_ms() < end)
+        sleep_ms(20);
+    cr_assert_eq(fake_stat("patches"), 2);
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(filter("early", NULL, i, 0, node, reason), 1, "%s",
+                     reason);
+        bind_start(&b[i], "early", i, node);
+    }
+    for (int i = 0; i < 2; i++) {
+        pthread_join(b[i].th, NULL);
+        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
+    }
+    cr_assert_eq(fake_stat("binds"), 2);
+    cr_assert_eq(stop_server(), 0);
+}
+
+/* Members of gang on node in the fake's state. */
+static int server_bound(const char *gang, const char *node)
+{
+    char want[128];
+    struct buf out;
+    int n = 0;
+
+    buf_init(&out, BUF_UNLIMITED);
+    cr_assert_eq(fake_call("/_control/state", NULL, &out), 200);
+    snprintf(want, sizeof(want), "\"nodeName\":\"%s\"", node);
+    for (const char *p = out.data; (p = strstr(p, want)); p++) {
+        /* the pod's name comes before its spec in the dump */
+        const char *name = p;
+
+        while (name > out.data && strncmp(name, "\"name\":", 7))
+            name--;
+        n += strncmp(name + 8, gang, strlen(gang)) == 0;
+    }
+    buf_fini(&out);
+    return n;
+}
+
+/* Filter and bind members 0..n-1 of gang (annotation min), each bind from
+ * its own connection; OUT the answers. */
+static void schedule_gang(const char *gang, const char *min, int n,
+                          struct bind_call *b)
+{
+    char node[64], reason[256];
+
+    for (int i = 0; i < n; i++) {
+        cr_assert_eq(filter(gang, min, i, 0, node, reason), 1, "%s", reason);
+        bind_start(&b[i], gang, i, node);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(b[i].th, NULL);
+}
+
+static void fake_bind_fault(const char *what, int count)
+{
+    char body[128];
+    struct buf out;
+
+    snprintf(body, sizeof(body), "{\"fault\":\"%s\",\"resource\":\"pods\","
+             "\"count\":%d}", what, count);
+    buf_init(&out, BUF_UNLIMITED);
+    cr_assert_eq(fake_call("/_control/fault", body, &out), 200);
+    buf_fini(&out);
+}
+
+/* A release is the gang's commit: a Binding the API server failed (500),
+ * or that landed with its reply lost, is tried again, not given up. */
+Test(gang_kube, a_failed_binding_in_a_release_is_retried_and_the_gang_bound,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    struct bind_call b[3];
+
+    start_kube();
+    gang_pods("rb", 3, 3);
+    for (int i = 0;
+         i < 200 * test_slow() && !contains("/debug/gangs", "\"exist\":3");
+         i++)
+        sleep_ms(25);
+    fake_bind_fault("bind500", 1);
+    fake_bind_fault("bind_lost", 1);
+    schedule_gang("rb", "3", 3, b);
+    for (int i = 0; i < 3; i++)
+        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}", "member %d",
+                         i);
+    cr_assert_eq(server_bound("rb-", "gpu-a"), 3);
+    cr_assert_eq(fake_stat("binds"), 5, "3 Bindings and 2 retries");
+    cr_assert_eq(log_count("gang binding failed, retrying"), 2);
+    cr_assert_eq(stop_server(), 0);
+}
+
+/* What cannot be helped: the API server refusing one Binding for longer
+ * than the retry budget (2 s: 5 attempts) leaves the gang partly bound;
+ * that member's bind fails with the API server's word, muster logs it,
+ * and the member is placed when kube-scheduler brings it again. */
+Test(gang_kube, a_binding_failing_past_the_retries_is_reported,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    struct bind_call b[2];
+    char node[64], reason[256];
+    int failed = 0, which = -1;
+
+    start_kube();
+    gang_pods("rf", 2, 2);
+    for (int i = 0;
+         i < 200 * test_slow() && !contains("/debug/gangs", "\"exist\":2");
+         i++)
+        sleep_ms(25);
+    fake_bind_fault("bind500", 5);
+    schedule_gang("rf", "2", 2, b);
+    for (int i = 0; i < 2; i++) {
+        if (strcmp(b[i].answer, "200 {\"Error\":\"\"}") == 0)
+            continue;
+        cr_assert(strstr(b[i].answer, "injected bind fault"), "%s",
+                  b[i].answer);
+        failed++;
+        which = i;
+    }
+    cr_assert_eq(failed, 1);
+    cr_assert_eq(server_bound("rf-", "gpu-a"), 1);
+    cr_assert_eq(log_count("gang partly bound"), 1);
+    /* kube-scheduler retries the failed member: the rest is planned and
+     * bound on its own (need = minMember - bound) */
+    cr_assert_eq(filter("rf", "2", which, 0, node, reason), 1, "%s", reason);
+    bind_start(&b[which], "rf", which, node);
+    pthread_join(b[which].th, NULL);
+    cr_assert_str_eq(b[which].answer, "200 {\"Error\":\"\"}");
+    cr_assert_eq(server_bound("rf-", "gpu-a"), 2);
     cr_assert_eq(stop_server(), 0);
 }

@@ -52,7 +52,7 @@ struct snode {
 };
 
 /* Fault kinds, counted as injected. "compact" is the last. */
-enum { SOAK_NFAULTS = 10 };
+enum { SOAK_NFAULTS = 12 };
 extern const char *const soak_fault_names[SOAK_NFAULTS];
 
 struct soak {

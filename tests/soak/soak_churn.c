@@ -8,12 +8,14 @@
 #include "util/xmalloc.h"
 
 const char *const soak_fault_names[SOAK_NFAULTS] = {
-    "close_mid", "error_event", "stall",   "http410", "http500",
-    "list500",   "list410",     "http429", "slow",    "compact"};
+    "close_mid", "error_event", "stall",   "http410", "http500",  "list500",
+    "list410",   "http429",     "slow",    "bind500", "bind_lost", "compact"};
 
 #define MAX_PLAIN_ALIVE   160 /* plain pods pending or bound at once */
 #define MAX_GANGS_ALIVE   8
-#define PODGROUP_DELAY_MS 7000 /* > the 5 s PodGroup poll */
+/* Pods of a PodGroup gang come 0..1 s after their PodGroup, so muster
+ * sometimes sees them first (two watches) and must wait for it. */
+#define PODGROUP_DELAY_MS 1000
 
 static void node_json(struct buf *b, int i, const struct snode *n)
 {
@@ -356,7 +358,8 @@ static void churn_gang_create(CURL *h, uint64_t *r)
     g->min_member = g->size - (g->size > 2 && soak_rnd(r, 3) == 0);
     g->born_ms = soak_now_ms();
     g->next_create_ms =
-        g->born_ms + (g->mode == GM_PODGROUP ? PODGROUP_DELAY_MS : 0);
+        g->born_ms +
+        (g->mode == GM_PODGROUP ? soak_rnd(r, PODGROUP_DELAY_MS + 1) : 0);
     S.ngangs++;
     S.gangs_created++;
     pg = g->mode == GM_PODGROUP;
@@ -501,6 +504,10 @@ static void churn_fault(CURL *h, uint64_t *r)
 {
     int f = (int)soak_rnd(r, SOAK_NFAULTS);
     const char *res = soak_rnd(r, 3) ? "pods" : "nodes";
+
+    /* a bind fault is taken by the next Binding (of any pod) */
+    if (strncmp(soak_fault_names[f], "bind", 4) == 0)
+        res = "pods";
     char body[128];
 
     if (f != SOAK_NFAULTS - 1 && faults_armed(h, res) != 0)
