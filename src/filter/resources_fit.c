@@ -99,22 +99,30 @@ static int resources_fit_describe(const void *state, char *dst, size_t cap)
     return rc ? MU_ELIMIT : MU_OK;
 }
 
-/* Append "Insufficient X" (or "Too many pods") to the reason list. */
-static void add_reason(char *dst, size_t cap, size_t *len, int id)
+/* Append "Insufficient X" (or "Too many pods") to the reason list in dst
+ * and count it in *n. An item that does not fit whole, with room left for
+ * ", ...", is not cut: the list ends in ", ..." instead. */
+static void add_reason(char *dst, size_t cap, size_t *n, int id)
 {
-    size_t room = *len < cap ? cap - *len : 0;
-    int n;
+    static const char more[] = ", ...";
+    char item[FILTER_REASON_MAX];
+    size_t at, len;
 
-    if (filter_is_quiet()) {   /* only "failed" matters: no text */
-        *len += 1;
+    (*n)++;
+    if (filter_is_quiet())   /* only "failed" matters: no text */
+        return;
+    at = strlen(dst);
+    snprintf(item, sizeof(item), "%s%s%s", at ? ", " : "",
+             id == RES_PODS ? "Too many pods" : "Insufficient ",
+             id == RES_PODS ? "" : res_name(id));
+    len = strlen(item);
+    if (at == 0 || at + len + sizeof(more) <= cap) {
+        snprintf(dst + at, cap - at, "%s", item);
         return;
     }
-    if (id == RES_PODS)
-        n = snprintf(dst + *len, room, "%sToo many pods", *len ? ", " : "");
-    else
-        n = snprintf(dst + *len, room, "%sInsufficient %s", *len ? ", " : "",
-                     res_name(id));
-    *len += n > 0 ? (size_t)n : 0;
+    if (at < sizeof(more) - 1 ||
+        strcmp(dst + at - (sizeof(more) - 1), more) != 0)
+        snprintf(dst + at, cap - at, "%s", more);
 }
 
 static int resources_fit_filter(const void *state, const struct pod *pod,

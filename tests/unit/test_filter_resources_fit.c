@@ -56,6 +56,23 @@ Test(resources_fit, too_many_pods_listed_first_then_by_resource)
                                 "nvidia.com/gpu");
 }
 
+Test(resources_fit, a_long_reason_list_ends_in_dots_not_in_a_cut_item)
+{
+    const char *want = "Insufficient cpu, Insufficient memory, Insufficient "
+                       "example.com/accelerator-long-name-a, Insufficient "
+                       "example.com/accelerator-long-name-b, ...";
+
+    cr_assert_eq(fit("cpu=1 memory=1 pods=10", "",
+                     "cpu=2 memory=2 example.com/accelerator-long-name-a=1 "
+                     "example.com/accelerator-long-name-b=1 "
+                     "example.com/accelerator-long-name-c=1 "
+                     "example.com/accelerator-long-name-d=1",
+                     NULL),
+                 FILTER_FAIL_UNRESOLVABLE);
+    cr_assert_lt(strlen(st.reason), FILTER_REASON_MAX);
+    cr_assert_str_eq(st.reason, want);
+}
+
 Test(resources_fit, node_without_the_resource_is_unresolvable)
 {
     cr_assert_eq(
