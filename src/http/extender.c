@@ -280,6 +280,8 @@ static int ext_filter(struct ext_service *s, struct ext_args *a,
     /* admissions queue wake-ups: send them now, not at the next tick */
     if (s->gangs && ctx.gang[0])
         gang_svc_kick(s->gang_svc);
+    if (s->gangs && ctx.podgroup_missing)
+        kube_podgroups_look(s->kube);
     if (!rc)
         rc = filter_print(a, &fo, call->out);
     tally_flush(&fo.tally, s->metrics);

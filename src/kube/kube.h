@@ -61,6 +61,10 @@ int kube_patch_pod_annotation(struct kube *k, const char *ns,
  * array), the continue token. RET MU_OK, or MU_EINVAL with err naming the
  * first bad item's field (nothing returned). */
 #define KUBE_PODGROUP_ABSENT_MS 60000
+/* A pod names a PodGroup muster does not have: while the CRD is absent,
+ * look for it now rather than at the next retry (at most one LIST a
+ * second). Cheap and safe from any thread; does nothing otherwise. */
+void kube_podgroups_look(struct kube *k);
 struct podgroup;
 int kube_podgroups_parse(const char *body, size_t len, struct podgroup ***out,
                          size_t *n, char *cont, size_t cont_cap, char *err,

@@ -44,6 +44,8 @@ struct kube {
     uint32_t seed;               /* jitter; under mu */
     struct kwatch w[KRES_N];     /* KRES_NODES, KRES_PODS, KRES_PODGROUPS */
     int64_t podgroup_retry_ms;   /* LIST again while the CRD is absent */
+    atomic_bool podgroups_absent;    /* the last LIST answered 404 */
+    atomic_bool podgroups_look;      /* kube_podgroups_look asked */
 };
 
 /* Stream callback codes: positive, so they never mix with MU_E*. */

@@ -11,6 +11,9 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
+#include <errno.h>
+#include <pthread.h>
+
 #define PG_MAX_ITEMS 100000
 
 int kube_podgroup_decode(const char *obj, size_t len, const char *what,
@@ -107,13 +110,42 @@ int kube_podgroups_parse(const char *body, size_t len, struct podgroup ***out,
     return rc;
 }
 
+void kube_podgroups_look(struct kube *k)
+{
+    if (!k || !atomic_load(&k->podgroups_absent) ||
+        atomic_exchange(&k->podgroups_look, true))
+        return;
+    pthread_mutex_lock(&k->mu);
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* Sleep up to ms, or until kube_podgroups_look asks. RET true when
+ * stopping. */
+static bool sleep_or_look(struct kube *k, int64_t ms)
+{
+    struct timespec ts;
+
+    kube_deadline(ms, &ts);
+    pthread_mutex_lock(&k->mu);
+    while (!atomic_load(&k->stop) && !atomic_load(&k->podgroups_look)) {
+        if (pthread_cond_timedwait(&k->cv, &k->mu, &ts) == ETIMEDOUT)
+            break;
+    }
+    pthread_mutex_unlock(&k->mu);
+    atomic_store(&k->podgroups_look, false);
+    return atomic_load(&k->stop);
+}
+
 /* LIST answered 404: the CRD is not installed (or was removed). Log it
  * once per absence, drop any PodGroups still held (their CRD went away,
- * and with it their objects), then wait before looking again. RET true
- * when stopping. */
+ * and with it their objects), then wait before looking again: the retry
+ * period, or less when a pod names a PodGroup (kube_podgroups_look), but
+ * at least a second. RET true when stopping. */
 bool kube_podgroups_absent(struct kwatch *w)
 {
     struct kube *k = w->k;
+    int64_t least = MU_MIN(1000, k->podgroup_retry_ms);
     bool held;
 
     if (!w->absent) {
@@ -128,12 +160,15 @@ bool kube_podgroups_absent(struct kwatch *w)
     if (held)
         kube_apply_relist(k->c, KRES_PODGROUPS, cluster_new(),
                           kube_now_ms());
-    return kube_sleep(k, k->podgroup_retry_ms);
+    atomic_store(&k->podgroups_absent, true);
+    return kube_sleep(k, least) ||
+           sleep_or_look(k, k->podgroup_retry_ms - least);
 }
 
 /* A LIST of PodGroups succeeded: say so when the CRD was absent before. */
 void kube_podgroups_found(struct kwatch *w, size_t count)
 {
+    atomic_store(&w->k->podgroups_absent, false);
     if (!w->absent)
         return;
     w->absent = false;

@@ -78,6 +78,7 @@ struct member {
     char *hold_node, *hold_uid;     /* the held bind's node and PodUID */
     bool releasing;            /* in a release being posted */
     int64_t ann_min, ann_timeout;   /* from its annotations (0: none) */
+    bool pg_named;             /* named by GANG_LABEL (a PodGroup name) */
     const char *ann_src;
     char *bad;                 /* malformed annotation message */
 };
@@ -88,8 +89,9 @@ struct gang {
     size_t n, cap;
     struct member *m;
     int64_t min_member, timeout_s;   /* effective settings */
-    bool unsized;                    /* no PodGroup and no count
-                                        annotation: minMember unknown */
+    bool unsized;                    /* waiting for its PodGroup (see
+                                        gang_unsized) */
+    bool grace_ended;                /* ... in vain: wake the members */
     int64_t admitted_min;
     int64_t first_ms, quorum_ms, admitted_ms, backoff_until;
     bool had_quorum, conflict_logged, starving;
@@ -195,6 +197,7 @@ int gang_ident_get(const struct pod *pod, struct gang_ident *id)
     if (!pod_may_be_member(pod))
         return MU_ENOENT;
     name = labels_get(&pod->labels, GANG_LABEL);
+    id->by_label = name && *name;
     if (!name || !*name)
         name = labels_get(&pod->annotations, GANG_VOLCANO_NAME);
     if (!name || !*name)
@@ -399,6 +402,7 @@ static void member_update(struct member *m, const struct pod *pod,
     m->ann_min = id->min_member;
     m->ann_timeout = id->timeout_s;
     m->ann_src = id->min_source;
+    m->pg_named = id->by_label;
     FREE_NULL(m->bad);
     if (id->err[0])
         m->bad = xstrdup(id->err);
@@ -640,14 +644,16 @@ static void settings_conflict(struct gang *g, const struct podgroup *pg,
 }
 
 /* minMember and timeout: PodGroup, else annotations, else 1 and the
- * policy's default timeout. */
+ * policy's default timeout; but a gang named by GANG_LABEL waits for its
+ * PodGroup for GANG_PODGROUP_GRACE_MS first (g->unsized). */
 static void gang_settings(struct gang *g, const struct cluster *c,
-                          const struct policy *pol)
+                          const struct policy *pol, int64_t now)
 {
     const struct podgroup *pg = cluster_podgroup_get(c, g->key,
                                                      strlen(g->key));
     const struct member *ref = oldest_annotated(g);
     int64_t before = g->min_member;
+    bool was_unsized = g->unsized, pg_named = false;
 
     g->min_member = pg ? pg->min_member
                     : ref && ref->ann_min ? ref->ann_min
@@ -655,10 +661,15 @@ static void gang_settings(struct gang *g, const struct cluster *c,
     g->timeout_s = pg && pg->timeout_s ? pg->timeout_s
                    : ref && ref->ann_timeout ? ref->ann_timeout
                                              : pol->gang.default_timeout_s;
+    for (size_t i = 0; i < g->n && !pg_named; i++)
+        pg_named = g->m[i].pg_named;
+    g->unsized = !pg && !(ref && ref->ann_min) && pg_named &&
+                 now - g->first_ms < GANG_PODGROUP_GRACE_MS;
     settings_conflict(g, pg, ref);
-    if (g->min_member != before || g->unsized != (!pg && !(ref && ref->ann_min)))
+    if (g->min_member != before || g->unsized != was_unsized)
         g->tried = false;
-    g->unsized = !pg && !(ref && ref->ann_min);
+    if (was_unsized && !g->unsized && !pg && !(ref && ref->ann_min))
+        g->grace_ended = true;
 }
 
 /* ---- counting ---- */
@@ -914,18 +925,19 @@ static void gang_timeout(struct gang_table *t, const struct policy *pol,
     t->st.timed_out_total++;
 }
 
-/* A gang whose size is unknown places nothing: its pods name it, but
- * there is no PodGroup of that name (not created yet, not seen yet by the
- * watch, or its CRD is not installed) and no count annotation. Treating it
- * as minMember 1 would bind it pod by pod, partly, if the PodGroup turns up
- * a moment later; scheduler-plugins' coscheduling likewise refuses a pod
- * whose PodGroup is missing. A gang already bound stays bound. */
+/* A gang named by GANG_LABEL with no PodGroup in the cache and no count
+ * annotation places nothing for GANG_PODGROUP_GRACE_MS: the PodGroup is
+ * usually created just before its pods, but comes by another watch (or
+ * with a CRD muster has not found yet), and reading the gang as minMember
+ * 1 meanwhile would bind it pod by pod, partly. After the grace it is
+ * what the annotations say (an ordinary pod, if nothing), and its parked
+ * pods are woken (g->grace_ended). A gang already bound stays bound. */
 static void gang_unsized(struct gang_table *t, struct gang *g,
                          const struct gang_count *cnt)
 {
     msgf(g->reason, sizeof(g->reason), "gang %.100s: minMember unknown: no "
-         "PodGroup %.100s and no %s annotation; waiting for one", g->key,
-         g->key, GANG_ANN_MIN);
+         "PodGroup %.100s (yet) and no %s annotation; waiting %ds for it",
+         g->key, g->key, GANG_ANN_MIN, GANG_PODGROUP_GRACE_MS / 1000);
     if (g->state == GS_DONE && cnt->bound > 0)
         return;
     if (g->state == GS_ADMITTED || g->starving) {
@@ -988,6 +1000,10 @@ static void gang_step(struct gang_table *t, const struct cluster *c,
 {
     struct gang_count cnt = gang_count(g);
 
+    if (g->grace_ended) {
+        g->grace_ended = false;
+        wake_members(t, g, "no-podgroup", first, now);
+    }
     if (gang_recheck(t, g, &cnt))
         return;
     if (g->state == GS_BACKOFF) {
@@ -1166,7 +1182,7 @@ static int gang_ctx(struct gang_table *t, const struct cluster *c,
     g = gang_get(t, id.key, now);
     m = gang_see(t, c, g, pod, &id, now);
     snprintf(uid, sizeof(uid), "%s", m->uid);
-    gang_settings(g, c, pol);
+    gang_settings(g, c, pol, now);
     if (!m->bad)
         gang_step(t, c, pol, g, uid, now, admit);
     m = member_find(g, uid);
@@ -1174,6 +1190,7 @@ static int gang_ctx(struct gang_table *t, const struct cluster *c,
         claim_slot(c, g, m);
     if (g->min_member > 1 || g->unsized || (m && m->bad))
         ctx_decide(ctx, g, m);
+    ctx->podgroup_missing = g->unsized;
     ctx_anchors(ctx, c, g);
     pthread_mutex_unlock(&t->mu);
     return MU_OK;
@@ -1338,7 +1355,7 @@ enum gang_bind_verdict gang_bind(struct gang_table *t,
     g = bind_lookup(t, ns, name, uid, id, sizeof(id));
     if (!g)
         goto out;
-    gang_settings(g, c, pol);
+    gang_settings(g, c, pol, now_ms);
     gang_step(t, c, pol, g, id, now_ms, false);
     m = member_find(g, id);
     if (m)
@@ -1447,7 +1464,7 @@ void gang_tick(struct gang_table *t, const struct cluster *c,
     while (strmap_next(&t->gangs, &it, NULL, NULL, &v)) {
         struct gang *g = v;
 
-        gang_settings(g, c, pol);
+        gang_settings(g, c, pol, now_ms);
         gang_hold_caps(t, pol, g, now_ms);
         gang_step(t, c, pol, g, NULL, now_ms, false);
         if (g->state == GS_WAITING && g->had_quorum)
@@ -1472,6 +1489,8 @@ static int64_t deadline_of(const struct gang_table *t,
         d = g->backoff_until;
     else if (g->state == GS_WAITING && g->had_quorum && !t->starving)
         d = g->quorum_ms + pol->gang.starvation_s * 1000;
+    if (g->unsized)
+        d = MU_MIN(d, g->first_ms + GANG_PODGROUP_GRACE_MS);
     for (size_t i = 0; i < g->n; i++) {
         if (g->m[i].ticket && !g->m[i].releasing)
             d = MU_MIN(d, g->m[i].held_ms + pol->gang.max_hold_s * 1000);

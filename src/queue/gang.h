@@ -58,6 +58,12 @@ struct buf;
 #define GANG_ANN_MIN "muster.dev/min-member"
 #define GANG_ANN_TIMEOUT "muster.dev/schedule-timeout-seconds"
 #define GANG_ANN_STATE "muster.dev/gang-state"   /* the wake-up patch */
+/* A pod labelled GANG_LABEL whose PodGroup muster does not have, and whose
+ * annotations give no minMember, waits this long from its gang's first
+ * sighting before it is scheduled as an ordinary pod (minMember 1): the
+ * PodGroup is usually created just before its pods, and comes by another
+ * watch, or with a CRD muster has not found yet. */
+#define GANG_PODGROUP_GRACE_MS 5000
 
 /* What a callback must do with one pod (struct sched_ctx.decision). */
 enum gang_decision {
@@ -77,6 +83,10 @@ struct sched_ctx {
     char gang[GANG_KEY_MAX];            /* "" when not a member */
     char reason[FILTER_REASON_MAX];     /* GANG_REJECT: the failure text */
     char node[GANG_NODE_MAX];           /* GANG_PLANNED: the planned node */
+    /* The pod names a PodGroup muster does not have (and no annotation
+     * gives minMember): it waits GANG_PODGROUP_GRACE_MS for it, and the
+     * caller may look for the PodGroup CRD now (kube_podgroups_look). */
+    bool podgroup_missing;
     /* Usage: reservations count as used; a planned member does not count
      * its own gang's (exclude_own), anyone else counts all of them. */
     const struct reserve *res;
@@ -104,6 +114,7 @@ void sched_ctx_usage_n(const struct sched_ctx *ctx,
 /* A pod's gang identity, from its labels and annotations alone. */
 struct gang_ident {
     char key[GANG_KEY_MAX];      /* "ns/name" */
+    bool by_label;               /* named by GANG_LABEL: a PodGroup's name */
     int64_t min_member;          /* 0: no annotation gave one */
     int64_t timeout_s;           /* 0: no annotation gave one */
     const char *min_source;      /* annotation name min_member came from */

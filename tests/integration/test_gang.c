@@ -406,8 +406,8 @@ static long fake_stat(const char *key)
 
 /* The fake API server with one GPU node and, when crd, the PodGroup CRD
  * holding ml/pgk (minMember 2); then muster serve against it, looking for
- * an absent CRD every second. */
-static void start_kube_crd(bool crd)
+ * an absent CRD every retry seconds. */
+static void start_kube_with(bool crd, const char *retry)
 {
     const char *fake = getenv("FAKE_APISERVER");
     const char *bin = getenv("MUSTER_BIN");
@@ -417,7 +417,8 @@ static void start_kube_crd(bool crd)
     char *margv[] = {(char *)bin, "serve", "--listen", "127.0.0.1:0",
                      "--port-file", mpf, "--policy",
                      "policies/gang-topology.json", "--api-server", url,
-                     "--debug-endpoints", "--podgroup-retry", "1", NULL};
+                     "--debug-endpoints", "--podgroup-retry", (char *)retry,
+                     NULL};
     struct buf out;
 
     cr_assert(bin, "MUSTER_BIN is not set (run through make test)");
@@ -448,6 +449,11 @@ static void start_kube_crd(bool crd)
         sleep_ms(25);
     cr_assert_eq(http("/readyz", NULL, &out), 200);
     buf_fini(&out);
+}
+
+static void start_kube_crd(bool crd)
+{
+    start_kube_with(crd, "1");
 }
 
 static void start_kube(void)
@@ -782,9 +788,19 @@ Test(gang_kube, a_removed_crd_takes_its_podgroups_with_it,
     cr_assert_eq(stop_server(), 0);
 }
 
-/* The soak's partial gang: pods that name a PodGroup muster does not have
- * yet (here its CRD is not even installed) were read as minMember 1 and
- * bound one by one. Now they wait for it, and are woken when it comes. */
+/* Member i of gang: filter it and bind it to the node that passed, in
+ * its own thread (joined by the caller). */
+static void place(struct bind_call *b, const char *gang, int i)
+{
+    char node[64], reason[256];
+
+    cr_assert_eq(filter(gang, NULL, i, 0, node, reason), 1, "%s", reason);
+    bind_start(b, gang, i, node);
+}
+
+/* The soak's partial gang: pods whose PodGroup muster did not have yet
+ * were read as minMember 1 and bound one by one. Now they wait for it (up
+ * to GANG_PODGROUP_GRACE_MS) and are woken when it comes. */
 Test(gang_kube, pods_before_their_podgroup_wait_for_it_then_bind_whole,
      .fini = cleanup_kube, .timeout = 40)
 {
@@ -792,34 +808,62 @@ Test(gang_kube, pods_before_their_podgroup_wait_for_it_then_bind_whole,
     char node[64], reason[256];
     int64_t end;
 
-    start_kube_crd(false);
+    start_kube();
     gang_pods("early", 2, 0);
     cr_assert(wait_min("ml/early", 0, 5000), "minMember %ld",
               gang_min("ml/early"));
     cr_assert_eq(filter("early", NULL, 0, 0, node, reason), 0);
     cr_assert_str_eq(reason, "gang ml/early: minMember unknown: no PodGroup "
-                     "ml/early and no muster.dev/min-member annotation; "
-                     "waiting for one");
-    snprintf(b[0].node, sizeof(b[0].node), "gpu-a");
+                     "ml/early (yet) and no muster.dev/min-member "
+                     "annotation; waiting 5s for it");
     bind_start(&b[0], "early", 0, "gpu-a");
     pthread_join(b[0].th, NULL);
     cr_assert(strstr(b[0].answer, "minMember unknown"), "%s", b[0].answer);
     cr_assert_eq(fake_stat("binds"), 0);
     cr_assert_eq(fake_stat("patches"), 0);
-    fake_podgroups("[{\"metadata\":{\"name\":\"early\",\"namespace\":"
-                   "\"ml\"},\"spec\":{\"minMember\":2}}]");
-    cr_assert(wait_min("ml/early", 2, 5000), "minMember %ld",
+    fake_podgroups("[" PG_PUT("early", "2") "]");
+    cr_assert(wait_min("ml/early", 2, 3000), "minMember %ld",
               gang_min("ml/early"));
-    /* admitted by the tick, both members woken */
+    /* quorum and admission: both members woken */
     end = mono_ms() + 5000;
     while (fake_stat("patches") < 2 && mono_ms() < end)
         sleep_ms(20);
     cr_assert_eq(fake_stat("patches"), 2);
+    place(&b[0], "early", 0);
+    sleep_ms(200);
+    cr_assert_eq(fake_stat("binds"), 0, "held until the second member");
+    place(&b[1], "early", 1);
     for (int i = 0; i < 2; i++) {
-        cr_assert_eq(filter("early", NULL, i, 0, node, reason), 1, "%s",
-                     reason);
-        bind_start(&b[i], "early", i, node);
+        pthread_join(b[i].th, NULL);
+        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
     }
+    cr_assert_eq(fake_stat("binds"), 2);
+    cr_assert_eq(stop_server(), 0);
+}
+
+/* A CRD installed after muster started is found when a pod names a
+ * PodGroup, not at the next retry a minute later. */
+Test(gang_kube, a_pod_naming_a_podgroup_makes_muster_look_for_the_crd,
+     .fini = cleanup_kube, .timeout = 40)
+{
+    struct bind_call b[2];
+    char node[64], reason[256];
+    int64_t t0;
+
+    start_kube_with(false, "60");
+    cr_assert_eq(fake_stat2("lists", "podgroups"), 1);
+    fake_podgroups("[{\"metadata\":{\"name\":\"late\",\"namespace\":"
+                   "\"ml\"},\"spec\":{\"minMember\":2}}]");
+    gang_pods("late", 2, 0);
+    cr_assert(wait_min("ml/late", 0, 5000));
+    t0 = mono_ms();
+    cr_assert_eq(filter("late", NULL, 0, 0, node, reason), 0);
+    cr_assert(wait_min("ml/late", 2, 4000), "minMember %ld after %lld ms",
+              gang_min("ml/late"), (long long)(mono_ms() - t0));
+    cr_assert_eq(fake_stat2("lists", "podgroups"), 2);
+    cr_assert_eq(log_count("PodGroup CRD found"), 1);
+    place(&b[0], "late", 0);
+    place(&b[1], "late", 1);
     for (int i = 0; i < 2; i++) {
         pthread_join(b[i].th, NULL);
         cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");

@@ -211,10 +211,6 @@ static int start_muster(void)
                     "warn",
                     "--watch-timeout",
                     "10",
-                    /* the PodGroup CRD is installed with the first
-                     * PodGroup gang, after muster started */
-                    "--podgroup-retry",
-                    "3",
                     NULL};
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", S.fake_port);

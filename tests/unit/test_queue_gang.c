@@ -463,7 +463,7 @@ Test(gang, pods_without_a_group_and_groups_of_one_schedule_normally)
 
 /* The soak's partial gang: pods named their PodGroup before muster had it
  * (its CRD not yet seen); read as minMember 1 they bound one by one. */
-Test(gang, a_group_of_unknown_size_places_nothing_until_its_podgroup_comes)
+Test(gang, a_pod_group_label_waits_for_its_podgroup_during_the_grace)
 {
     struct drv *d = drv_new(NULL);
     char best[256], reason[FILTER_REASON_MAX];
@@ -474,8 +474,8 @@ Test(gang, a_group_of_unknown_size_places_nothing_until_its_podgroup_comes)
     add_gang(d, "g", 3, NULL);
     cr_assert_eq(drv_filter(d, "g-0", best, reason), 0);
     cr_assert_str_eq(reason, "gang ml/g: minMember unknown: no PodGroup ml/g "
-                     "and no muster.dev/min-member annotation; waiting for "
-                     "one");
+                     "(yet) and no muster.dev/min-member annotation; "
+                     "waiting 5s for it");
     calls[0] = drv_bind(d, "g-1", "n1");
     cr_assert_eq(calls[0]->state, CALL_ERR, "a bind is refused, not passed");
     cr_assert_str_eq(calls[0]->err, reason);
@@ -484,7 +484,7 @@ Test(gang, a_group_of_unknown_size_places_nothing_until_its_podgroup_comes)
     cr_assert_eq(gang_debug_json(d->t, 0, &dbg), 0);
     cr_assert(strstr(dbg.data, "\"minMember\":null"), "%s", dbg.data);
     buf_fini(&dbg);
-    drv_tick(d, 10);
+    drv_tick(d, GANG_PODGROUP_GRACE_MS - 100);
     cr_assert_eq(d->nwakes, 0, "nothing to wake while the size is unknown");
     /* the PodGroup arrives: the parked members are woken and placed */
     put_podgroup(d, "g", 3, 0);
@@ -499,6 +499,30 @@ Test(gang, a_group_of_unknown_size_places_nothing_until_its_podgroup_comes)
     drv_add(d, "g-3", GPU2, "g", NULL);
     cr_assert_eq(drv_filter(d, "g-3", best, reason), 1,
                  "extras of a bound gang schedule as before");
+    drv_free(d);
+}
+
+/* No PodGroup comes: after the grace the pods are what the issue says,
+ * ordinary pods (minMember 1), woken to be scheduled at once. */
+Test(gang, a_pod_group_label_without_a_podgroup_is_ordinary_after_the_grace)
+{
+    struct drv *d = drv_new(NULL);
+    char best[256], reason[FILTER_REASON_MAX];
+
+    drv_node(d, "n1", NODE8, "r1", "z1");
+    add_gang(d, "g", 2, NULL);
+    cr_assert_eq(drv_filter(d, "g-0", best, reason), 0);
+    cr_assert(strstr(reason, "waiting 5s"), "%s", reason);
+    cr_assert_eq(gang_next_deadline(d->t, d->pol),
+                 d->now + GANG_PODGROUP_GRACE_MS,
+                 "the simulator steps to the end of the grace");
+    drv_tick(d, GANG_PODGROUP_GRACE_MS);
+    cr_assert_eq(d->nwakes, 2);
+    cr_assert(strstr(d->last_wake, "=no-podgroup@"), "%s", d->last_wake);
+    cr_assert_eq(drv_schedule(d, "g-0")->state, CALL_OK);
+    cr_assert_eq(d->nposts, 1, "bound alone, not held");
+    drv_tick(d, 100);
+    cr_assert_eq(d->nwakes, 2, "woken once");
     drv_free(d);
 }
 
