@@ -619,6 +619,7 @@ struct req_acc {
     int64_t sidecars[RES_MAX]; /* restartable init containers so far */
     int64_t init_max[RES_MAX];
     int64_t overhead[RES_MAX];
+    size_t ports_cap;          /* of the pod's ports array */
 };
 
 struct ctr {
@@ -626,6 +627,9 @@ struct ctr {
     int64_t lim[RES_MAX];
     uint64_t req_set, lim_set;
     bool sidecar;
+    uint32_t nports;
+    size_t ports_cap;
+    struct host_port *ports;   /* owned; see ctrs_decode */
 };
 
 static int ctr_resources_decode(struct jscan *js, struct ctr *c)
@@ -645,8 +649,66 @@ static int ctr_resources_decode(struct jscan *js, struct ctr *c)
     return rc ? rc : (r < 0 ? r : MU_OK);
 }
 
+/* One entry of a container's ports: its host port, if it has one, goes
+ * to ports (sidecar and container ports alike; kept only if the container
+ * runs beside the others, see ctrs_decode). */
+static int port_decode(struct jscan *js, struct host_port **ports,
+                       uint32_t *n, size_t *cap)
+{
+    struct host_port hp = {0};
+    struct jstr key;
+    char proto[8] = "";
+    int64_t port = 0;
+    bool open;
+    int r = 0, rc = obj_open(js, &open);
+
+    while (open && !rc && (r = js_obj_next(js, &key)) > 0) {
+        if (jstr_eq(&key, "hostPort")) {
+            rc = i64_opt(js, &port);
+            if (!rc && (port < 0 || port > 65535))
+                rc = js_fail(js, "%lld not in 0..65535", (long long)port);
+        } else if (jstr_eq(&key, "protocol")) {
+            rc = str_small(js, proto, sizeof(proto));
+            if (!rc && proto[0] && strcmp(proto, "TCP") &&
+                strcmp(proto, "UDP") && strcmp(proto, "SCTP"))
+                rc = js_fail(js, "\"%s\" is not TCP, UDP or SCTP", proto);
+        } else if (jstr_eq(&key, "hostIP")) {
+            rc = str_small(js, hp.ip, sizeof(hp.ip));
+        } else {
+            rc = js_skip(js);
+        }
+    }
+    if (rc || r < 0 || port == 0)
+        return rc ? rc : r < 0 ? r : MU_OK;
+    if (*n >= POD_PORTS_MAX)
+        return js_fail(js, "more than %d host ports", POD_PORTS_MAX);
+    hp.port = (uint16_t)port;
+    hp.proto = strcmp(proto, "UDP") == 0    ? PROTO_UDP
+               : strcmp(proto, "SCTP") == 0 ? PROTO_SCTP
+                                            : PROTO_TCP;
+    *ports = xgrow(*ports, cap, (size_t)*n + 1, sizeof(**ports));
+    (*ports)[(*n)++] = hp;
+    return MU_OK;
+}
+
+static int ports_decode(struct jscan *js, struct host_port **ports,
+                        uint32_t *n, size_t *cap)
+{
+    bool open;
+    int r, rc = arr_open(js, &open);
+
+    if (rc || !open)
+        return rc;
+    while ((r = js_arr_next(js)) > 0) {
+        if ((rc = port_decode(js, ports, n, cap)))
+            return rc;
+    }
+    return r < 0 ? r : MU_OK;
+}
+
 /* One container's effective requests into c->req: a resource with a limit
- * and no request requests its limit (the API server's defaulting). */
+ * and no request requests its limit (the API server's defaulting). Its
+ * host ports into c->ports. */
 static int ctr_decode(struct jscan *js, struct ctr *c)
 {
     struct jstr key;
@@ -658,6 +720,8 @@ static int ctr_decode(struct jscan *js, struct ctr *c)
     while (open && !rc && (r = js_obj_next(js, &key)) > 0) {
         if (jstr_eq(&key, "resources")) {
             rc = ctr_resources_decode(js, c);
+        } else if (jstr_eq(&key, "ports")) {
+            rc = ports_decode(js, &c->ports, &c->nports, &c->ports_cap);
         } else if (jstr_eq(&key, "restartPolicy")) {
             rc = str_small(js, policy, sizeof(policy));
             c->sidecar = !rc && strcmp(policy, "Always") == 0;
@@ -681,8 +745,33 @@ static void vec_add(int64_t *dst, const int64_t *src, int n)
         dst[i] = sat_add(dst[i], src[i]);
 }
 
+/* The host ports of a container that runs beside the others (not of an
+ * init container that ends first) go to the pod; c's copy is freed. */
+static int ctr_ports(struct pod *p, struct req_acc *acc, struct ctr *c,
+                     bool keep, struct jscan *js)
+{
+    int rc = MU_OK;
+
+    if (keep && c->nports) {
+        if (p->nports + c->nports > POD_PORTS_MAX) {
+            rc = js_fail(js, "more than %d host ports", POD_PORTS_MAX);
+        } else {
+            p->ports = xgrow(p->ports, &acc->ports_cap,
+                             (size_t)p->nports + c->nports,
+                             sizeof(*p->ports));
+            memcpy(p->ports + p->nports, c->ports,
+                   c->nports * sizeof(*c->ports));
+            p->nports += c->nports;
+        }
+    }
+    FREE_NULL(c->ports);
+    c->nports = 0;
+    return rc;
+}
+
 /* containers (init false) or initContainers (init true), in order. */
-static int ctrs_decode(struct jscan *js, struct req_acc *acc, bool init)
+static int ctrs_decode(struct jscan *js, struct pod *p, struct req_acc *acc,
+                       bool init)
 {
     struct ctr c;
     bool open;
@@ -693,7 +782,12 @@ static int ctrs_decode(struct jscan *js, struct req_acc *acc, bool init)
     while ((r = js_arr_next(js)) > 0) {
         int n;
 
-        if ((rc = ctr_decode(js, &c)))
+        rc = ctr_decode(js, &c);
+        if (rc) {
+            free(c.ports);
+            return rc;
+        }
+        if ((rc = ctr_ports(p, acc, &c, !init || c.sidecar, js)))
             return rc;
         n = res_count(); /* after: the container may add names */
         if (!init || c.sidecar) {
@@ -866,9 +960,9 @@ static int pod_spec_field(struct jscan *js, const struct jstr *key,
                           struct pod *p, struct req_acc *acc)
 {
     if (jstr_eq(key, "containers"))
-        return ctrs_decode(js, acc, false);
+        return ctrs_decode(js, p, acc, false);
     if (jstr_eq(key, "initContainers"))
-        return ctrs_decode(js, acc, true);
+        return ctrs_decode(js, p, acc, true);
     if (jstr_eq(key, "nodeName"))
         return str_opt(js, &p->node_name);
     if (jstr_eq(key, "schedulerName"))

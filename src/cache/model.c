@@ -66,6 +66,19 @@ bool pod_counts(const struct pod *p)
            p->phase != PHASE_FAILED;
 }
 
+static bool wildcard_ip(const char *ip)
+{
+    return !ip[0] || strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0;
+}
+
+bool host_ports_conflict(const struct host_port *a,
+                         const struct host_port *b)
+{
+    return a->port == b->port && a->proto == b->proto &&
+           (wildcard_ip(a->ip) || wildcard_ip(b->ip) ||
+            strcmp(a->ip, b->ip) == 0);
+}
+
 struct node_info *node_new(void)
 {
     struct node_info *n = xcalloc(1, sizeof(*n));
@@ -199,6 +212,7 @@ void pod_free(struct pod *p)
     }
     free(p->tols);
     free(p->req);
+    free(p->ports);
     p->magic = 0;
     free(p);
 }

@@ -54,6 +54,20 @@ struct toleration {
     enum taint_effect effect;  /* EFFECT_ANY when empty */
 };
 
+enum port_proto { PROTO_TCP = 0, PROTO_UDP, PROTO_SCTP };
+
+/* A container port with a hostPort: what kube-scheduler's NodePorts
+ * plugin checks. Two conflict when protocol and port are the same and
+ * their host IPs are equal or either is the wildcard ("" or 0.0.0.0). */
+#define POD_PORTS_MAX 256
+struct host_port {
+    uint16_t port;             /* 1..65535 */
+    uint8_t proto;             /* enum port_proto */
+    char ip[46];               /* hostIP; "" for the wildcard */
+};
+bool host_ports_conflict(const struct host_port *a,
+                         const struct host_port *b);
+
 enum sel_op { SEL_IN, SEL_NOT_IN, SEL_EXISTS, SEL_DOES_NOT_EXIST, SEL_GT,
               SEL_LT };
 
@@ -133,6 +147,9 @@ struct pod {
      * entries except pods, which is always present with 1. */
     uint32_t nreq;
     struct res_amount *req;
+    /* Host ports of its containers and restartable init containers. */
+    uint32_t nports;
+    struct host_port *ports;
     /* Bound by muster's /bind but not yet confirmed by the watch: the
      * CLOCK_MONOTONIC millisecond after which the assumption lapses and the
      * pod is dropped from the cache (0: not an assumption). */

@@ -91,6 +91,10 @@ struct pod *pod_dup(const struct pod *p)
     d->req = p->nreq ? xcalloc(p->nreq, sizeof(*d->req)) : NULL;
     if (p->nreq)
         memcpy(d->req, p->req, p->nreq * sizeof(*d->req));
+    d->nports = p->nports;
+    d->ports = p->nports ? xcalloc(p->nports, sizeof(*d->ports)) : NULL;
+    if (p->nports)
+        memcpy(d->ports, p->ports, p->nports * sizeof(*d->ports));
     d->assumed_until = p->assumed_until;
     return d;
 }

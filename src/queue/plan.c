@@ -27,6 +27,7 @@
 #include "util/xmalloc.h"
 
 #define PLAN_NONE UINT32_MAX
+#define PLAN_PORTS_MAX 64   /* distinct host ports of a gang, tracked */
 
 enum { V_PASS = 0, V_FAIL = 1, V_UNRES = 2 };
 
@@ -34,6 +35,8 @@ enum { V_PASS = 0, V_FAIL = 1, V_UNRES = 2 };
  * scores on a node are the same, so they are computed once. */
 struct pl_class {
     const struct pod *pod;
+    uint64_t ports;    /* its host ports, as bits of planner.pk */
+    uint64_t blocks;   /* the gang's ports it keeps off its node */
     uint8_t *v;        /* verdict per node on the usage before planning */
     uint8_t *fit;      /* feasibility per node in the current trial */
     int64_t *score;    /* weighted score per node, before planning */
@@ -67,6 +70,13 @@ struct planner {
     int dominant;                /* resource the gang is shortest of */
     uint32_t *assign, *best;     /* per pod: node index */
     int rc;                      /* first plugin error */
+    /* Host ports, when some pod of the gang has one (kube-scheduler's
+     * NodePorts would refuse a member planned where its port is taken):
+     * the gang's distinct ports, and per node those of them taken before
+     * planning (by pods bound there) and in the current trial. */
+    size_t npk;
+    struct host_port pk[PLAN_PORTS_MAX];
+    uint64_t *port_base, *port_cur;
 };
 
 static int node_name_cmp(const void *a, const void *b)
@@ -211,13 +221,16 @@ static bool tols_eq(const struct pod *a, const struct pod *b)
     return true;
 }
 
-/* Same scheduling spec: requests, node selection, tolerations, priority.
+/* Same scheduling spec: requests, node selection, tolerations, priority,
+ * host ports.
  * Pod labels, names and annotations are not compared: no filter or score
  * plugin reads them (the gang plugins read the call context instead). */
 static bool pod_same_spec(const struct pod *a, const struct pod *b)
 {
     if (a->nreq != b->nreq || a->priority != b->priority ||
-        a->has_required != b->has_required ||
+        a->has_required != b->has_required || a->nports != b->nports ||
+        (a->nports &&
+         memcmp(a->ports, b->ports, a->nports * sizeof(*a->ports))) ||
         a->nrequired != b->nrequired || a->npreferred != b->npreferred ||
         !str_eq(a->scheduler_name, b->scheduler_name))
         return false;
@@ -305,6 +318,88 @@ static void pl_classes(struct planner *p)
             p->usable[i] = p->cls[k].v[i] != V_UNRES;
     }
     free(nv);
+}
+
+/* Bit of port hp among the gang's, added when new (PLAN_NONE: no room). */
+static uint32_t pl_port_key(struct planner *p, const struct host_port *hp)
+{
+    for (size_t a = 0; a < p->npk; a++) {
+        if (memcmp(&p->pk[a], hp, sizeof(*hp)) == 0)
+            return (uint32_t)a;
+    }
+    if (p->npk == PLAN_PORTS_MAX)
+        return PLAN_NONE;
+    p->pk[p->npk] = *hp;
+    return (uint32_t)p->npk++;
+}
+
+/* The gang's ports that host port hp (on the same node) keeps out. */
+static uint64_t pl_port_blocks(const struct planner *p,
+                               const struct host_port *hp)
+{
+    uint64_t m = 0;
+
+    for (size_t a = 0; a < p->npk; a++) {
+        if (host_ports_conflict(&p->pk[a], hp))
+            m |= 1ull << a;
+    }
+    return m;
+}
+
+static int node_name_key(const void *key, const void *elt)
+{
+    return strcmp(key, (*(const struct node_info *const *)elt)->name);
+}
+
+/* Host ports: each class's ports and what it blocks, and the ports the
+ * pods bound to each node take (one pass over the cluster's pods, only
+ * for a gang with host ports). A class whose port is taken on a node
+ * fails there (resolvably: evicting the holder would free it). */
+static void pl_ports(struct planner *p)
+{
+    const struct pod *pod;
+    size_t it = 0;
+
+    for (size_t k = 0; k < p->ncls; k++) {
+        const struct pod *cp = p->cls[k].pod;
+
+        for (uint32_t j = 0; j < cp->nports; j++) {
+            uint32_t a = pl_port_key(p, &cp->ports[j]);
+
+            if (a != PLAN_NONE)
+                p->cls[k].ports |= 1ull << a;
+        }
+    }
+    if (!p->npk)
+        return;
+    for (size_t k = 0; k < p->ncls; k++) {
+        const struct pod *cp = p->cls[k].pod;
+
+        for (uint32_t j = 0; j < cp->nports; j++)
+            p->cls[k].blocks |= pl_port_blocks(p, &cp->ports[j]);
+    }
+    p->port_base = xcalloc(p->nn + 1, sizeof(*p->port_base));
+    p->port_cur = xcalloc(p->nn + 1, sizeof(*p->port_cur));
+    while ((pod = cluster_pod_next(p->rq->c, &it))) {
+        const struct node_info **n;
+
+        if (!pod->nports || !pod_counts(pod))
+            continue;
+        n = bsearch(pod->node_name, p->node, p->nn, sizeof(*p->node),
+                    node_name_key);
+        for (uint32_t j = 0; n && j < pod->nports; j++)
+            p->port_base[n - p->node] |= pl_port_blocks(p, &pod->ports[j]);
+    }
+    for (size_t i = 0; i < p->nn; i++) {
+        p->port_cur[i] = p->port_base[i];
+        for (size_t k = 0; k < p->ncls; k++) {
+            struct pl_class *c = &p->cls[k];
+
+            if ((c->ports & p->port_base[i]) && c->v[i] == V_PASS)
+                c->v[i] = V_FAIL;
+            c->fit[i] = c->v[i] == V_PASS;
+        }
+    }
 }
 
 /* Domain ids per topology key, and nodes grouped by domain (a counting
@@ -468,8 +563,11 @@ static void pl_place(struct planner *p, size_t i, size_t q)
     }
     for (uint32_t r = 0; r < pod->nreq; r++)
         u[pod->req[r].id] += pod->req[r].v;
+    if (p->npk)
+        p->port_cur[i] |= p->cls[p->pod_cls[q]].blocks;
     for (size_t k = 0; k < p->ncls; k++)
-        p->cls[k].fit[i] = pl_eval(p, k, i) == V_PASS;
+        p->cls[k].fit[i] = pl_eval(p, k, i) == V_PASS &&
+                           !(p->npk && (p->cls[k].ports & p->port_cur[i]));
 }
 
 /* Undo the current trial. */
@@ -480,6 +578,8 @@ static void pl_restore(struct planner *p)
 
         memcpy(row(p, p->cur, i), row(p, p->base, i),
                RES_MAX * sizeof(int64_t));
+        if (p->npk)
+            p->port_cur[i] = p->port_base[i];
         for (size_t k = 0; k < p->ncls; k++)
             p->cls[k].fit[i] = p->cls[k].v[i] == V_PASS;
         p->node_used[i] = 0;
@@ -768,6 +868,8 @@ static void pl_fini(struct planner *p)
     free(p->touched);
     free(p->assign);
     free(p->best);
+    free(p->port_base);
+    free(p->port_cur);
 }
 
 int plan_run(const struct plan_req *rq, struct plan_out *out)
@@ -787,6 +889,7 @@ int plan_run(const struct plan_req *rq, struct plan_out *out)
         return MU_OK;
     pl_nodes(&p);
     pl_classes(&p);
+    pl_ports(&p);
     pl_demand(&p);
     pl_levels(&p);
     p.node_used = xcalloc(p.nn + 1, 1);

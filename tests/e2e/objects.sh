@@ -59,12 +59,13 @@ mknode() {
 #       [--node NODE]
 # Requests equal limits. --affinity adds a required node-affinity term
 # "K In (V1, V2)"; several are ANDed in one term. --hostport gives the
-# container that TCP host port; --node creates the pod already bound
+# container that TCP host port; --anti K=V a required pod anti-affinity to
+# pods labelled K=V on the same node; --node creates the pod already bound
 # there (spec.nodeName: no scheduler involved).
 mkpod() {
     local name=$1 cpu=100m mem=64Mi gpu=0 profile=default-scheduler
     local sel='{}' exprs='[]' tols='[]' labels='{"e2e": "1"}' anns='{}'
-    local ports='[]' node=""
+    local ports='[]' node="" anti='{}'
     shift
     while [ $# -gt 0 ]; do
         case $1 in
@@ -99,6 +100,10 @@ mkpod() {
                 <<<"$ports") || fail "mkpod: bad --hostport $2"
             shift 2 ;;
         --node) node=$2; shift 2 ;;
+        --anti)     # required pod anti-affinity, per node, to label k=v
+            anti=$(jq -c --arg k "${2%%=*}" --arg v "${2#*=}" \
+                '. + {($k): $v}' <<<"$anti")
+            shift 2 ;;
         *) fail "mkpod: unknown option $1" ;;
         esac
     done
@@ -106,7 +111,7 @@ mkpod() {
         --arg gpu "$gpu" --arg profile "$profile" --argjson sel "$sel" \
         --argjson exprs "$exprs" --argjson tols "$tols" \
         --argjson labels "$labels" --argjson anns "$anns" \
-        --argjson ports "$ports" --arg node "$node" '
+        --argjson ports "$ports" --arg node "$node" --argjson anti "$anti" '
         ({cpu: $cpu, memory: $mem}
          + (if $gpu != "0" then {"nvidia.com/gpu": $gpu} else {} end)) as $res |
         {apiVersion: "v1", kind: "Pod",
@@ -122,9 +127,16 @@ mkpod() {
                 + (if $node != "" then {nodeName: $node} else {} end)
                 + (if ($sel | length) > 0 then {nodeSelector: $sel} else {} end)
                 + (if ($tols | length) > 0 then {tolerations: $tols} else {} end)
-                + (if ($exprs | length) > 0 then {affinity: {nodeAffinity: {
-                      requiredDuringSchedulingIgnoredDuringExecution: {
-                        nodeSelectorTerms: [{matchExpressions: $exprs}]}}}}
+                + (if ($exprs | length) > 0 or ($anti | length) > 0 then
+                      {affinity: ((if ($exprs | length) > 0 then {nodeAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: {
+                          nodeSelectorTerms: [{matchExpressions: $exprs}]}}}
+                        else {} end)
+                       + (if ($anti | length) > 0 then {podAntiAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: [{
+                          labelSelector: {matchLabels: $anti},
+                          topologyKey: "kubernetes.io/hostname"}]}}
+                        else {} end))}
                    else {} end))}' |
         kc create -f - >/dev/null || fail "cannot create pod $name"
 }

@@ -386,8 +386,9 @@ s6_quorum_wakes() {
 }
 
 # 6c: muster admits a gang whose third member kube-scheduler itself can
-# never place (its host port is taken on every node; muster's plan does not
-# look at ports). The two others wait at bind until the gang times out:
+# never place (its required pod anti-affinity excludes every node; muster's
+# plan does not look at inter-pod affinity). The two others wait at bind
+# until the gang times out:
 # their binds are answered with the timeout, nothing is bound, the
 # reservation is released, and an ordinary pod can take the GPUs the gang
 # had reserved. The policy is gang-topology.json with maxHoldSeconds 10
@@ -400,17 +401,17 @@ s6_timeout() {
     jq '.gang.maxHoldSeconds = 10' "$REPO/policies/gang-topology.json" > "$pol" ||
         fail "cannot derive $pol"
     use_policy "$pol"
-    mkpod s6-port-a --node s6-a --hostport 7777
-    mkpod s6-port-b --node s6-b --hostport 7777
+    mkpod s6-block-a --node s6-a --label s6-block=1
+    mkpod s6-block-b --node s6-b --label s6-block=1
     expect_synced
     mkmember s6-late-1 s6-late 3 --gpu 1 --annotation "$opt"
     mkmember s6-late-2 s6-late 3 --gpu 1 --annotation "$opt"
-    mkmember s6-late-3 s6-late 3 --gpu 1 --annotation "$opt" --hostport 7777
+    mkmember s6-late-3 s6-late 3 --gpu 1 --annotation "$opt" --anti s6-block=1
     wait_until "$BIND_WAIT" "gang s6-late admitted" gang_state_is s6-late admitted
     node=$(gang_info s6-late | jq -r '[.members[].planned // empty][0]')
     [ "$(metric 'muster_gang_reserved{resource="nvidia.com/gpu"}')" = 3 ] ||
         fail "gang s6-late admitted without 3 GPUs reserved"
-    expect_pending s6-late-3 "$PENDING_WAIT" 'free ports'
+    expect_pending s6-late-3 "$PENDING_WAIT" 'anti-affinity'
     wait_until "$BIND_WAIT" "s6-late-1 and s6-late-2 held at bind" \
         gang_held_is s6-late 2
     wait_until $((GANG_TIMEOUT + BIND_WAIT)) "gang s6-late timed out" \

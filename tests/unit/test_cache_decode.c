@@ -293,6 +293,52 @@ Test(decode_pod, sidecars_add_to_containers_and_to_later_init_steps)
     pod_free(p);
 }
 
+Test(decode_pod, host_ports_of_containers_and_sidecars_are_kept)
+{
+    struct pod *p = pod_ok(
+        "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"initContainers\":["
+        "{\"ports\":[{\"containerPort\":1,\"hostPort\":1}]},"
+        "{\"restartPolicy\":\"Always\",\"ports\":[{\"hostPort\":2,"
+        "\"protocol\":\"UDP\"}]}],"
+        "\"containers\":[{\"ports\":[{\"containerPort\":80},"
+        "{\"containerPort\":29500,\"hostPort\":29500,\"hostIP\":"
+        "\"10.0.0.1\",\"protocol\":\"TCP\"},{\"hostPort\":0},"
+        "{\"hostPort\":9,\"protocol\":\"SCTP\",\"hostIP\":null}]},"
+        "{\"ports\":null}]}}");
+    struct pod *d;
+
+    cr_assert_eq(p->nports, 3, "the plain init container's port ends "
+                 "with it; containerPort alone and hostPort 0 take none");
+    cr_assert_eq(p->ports[0].port, 2);
+    cr_assert_eq(p->ports[0].proto, PROTO_UDP);
+    cr_assert_eq(p->ports[1].port, 29500);
+    cr_assert_eq(p->ports[1].proto, PROTO_TCP);
+    cr_assert_str_eq(p->ports[1].ip, "10.0.0.1");
+    cr_assert_eq(p->ports[2].proto, PROTO_SCTP);
+    cr_assert_str_eq(p->ports[2].ip, "");
+    d = pod_dup(p);
+    cr_assert_eq(d->nports, 3);
+    cr_assert_eq(memcmp(d->ports, p->ports, 3 * sizeof(*p->ports)), 0);
+    cr_assert(host_ports_conflict(&p->ports[1], &p->ports[1]));
+    cr_assert_not(host_ports_conflict(&p->ports[0], &p->ports[1]));
+    pod_free(d);
+    pod_free(p);
+}
+
+Test(decode_pod, bad_host_ports_name_the_field)
+{
+    pod_err("{\"spec\":{\"containers\":[{\"ports\":[{\"hostPort\":"
+            "70000}]}]}}",
+            "Pod.spec.containers[0].ports[0].hostPort: 70000 not in "
+            "0..65535");
+    pod_err("{\"spec\":{\"containers\":[{\"ports\":[{\"hostPort\":1,"
+            "\"protocol\":\"tcp\"}]}]}}",
+            "Pod.spec.containers[0].ports[0].protocol: \"tcp\" is not TCP, "
+            "UDP or SCTP");
+    pod_err("{\"spec\":{\"containers\":[{\"ports\":{}}]}}",
+            "Pod.spec.containers[0].ports: expected array, found object");
+}
+
 Test(decode_pod, sidecar_alone_counts_once)
 {
     struct pod *p = pod_ok(

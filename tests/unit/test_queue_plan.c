@@ -311,3 +311,72 @@ Test(plan, cached_domains_follow_the_keys_and_give_the_same_plans)
     plan_nodes_fini(&pn);
     plan_teardown(&f);
 }
+
+/* Give pod p one TCP host port. */
+static void give_port(struct pod *p, uint16_t port, const char *ip)
+{
+    p->ports = xrealloc(p->ports, (p->nports + 1) * sizeof(*p->ports));
+    memset(&p->ports[p->nports], 0, sizeof(*p->ports));
+    p->ports[p->nports].port = port;
+    p->ports[p->nports].proto = PROTO_TCP;
+    snprintf(p->ports[p->nports].ip, sizeof(p->ports[0].ip), "%s", ip);
+    p->nports++;
+}
+
+static int plan_ported(struct fx_plan *f, size_t n, const char *req,
+                       uint16_t port)
+{
+    struct plan_req rq = {.pol = f->pol, .c = f->c, .res = f->res,
+                          .gang = "ml/g", .npods = n, .topo_keys = keys,
+                          .nkeys = 3};
+
+    for (size_t i = 0; i < n; i++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "p%zu", i);
+        pod_free(f->pods[i]);
+        f->pods[i] = fx_pod(name, req);
+        if (port)
+            give_port(f->pods[i], port, "");
+    }
+    rq.pods = (const struct pod *const *)f->pods;
+    return plan_run(&rq, &f->out);
+}
+
+/* kube-scheduler's NodePorts refuses a second pod with the same host port
+ * on a node: a gang planned that way could never complete. */
+Test(plan, members_sharing_a_host_port_go_to_different_nodes)
+{
+    struct fx_plan f;
+    struct pod *holder;
+
+    plan_setup(&f);
+    node(f.c, "a", 8, "r1", "z1");
+    node(f.c, "b", 8, "r1", "z1");
+    node(f.c, "c", 8, "r2", "z1");
+    cr_assert_eq(plan_ported(&f, 2, "nvidia.com/gpu=2", 0), MU_OK);
+    cr_assert_str_eq(f.nodes[0]->name, f.nodes[1]->name,
+                     "without ports they pack onto one node");
+    cr_assert_eq(plan_ported(&f, 2, "nvidia.com/gpu=2", 29500), MU_OK);
+    cr_assert_eq(f.out.placed, 2);
+    cr_assert_str_neq(f.nodes[0]->name, f.nodes[1]->name);
+    cr_assert_str_eq(f.out.domain, "topology.muster.dev/rack=r1",
+                     "one rack, two nodes");
+    /* a pod bound to a holds the port there: the plan avoids a */
+    holder = fx_pod("holder", "cpu=1");
+    give_port(holder, 29500, "10.0.0.1");
+    free(holder->node_name);
+    holder->node_name = xstrdup("a");
+    cluster_pod_put(f.c, holder);
+    cr_assert_eq(plan_ported(&f, 2, "nvidia.com/gpu=2", 29500), MU_OK);
+    cr_assert_eq(f.out.placed, 2);
+    for (size_t i = 0; i < 2; i++)
+        cr_assert_str_neq(f.nodes[i]->name, "a", "pod %zu", i);
+    cr_assert_eq(plan_ported(&f, 3, "nvidia.com/gpu=2", 29500), MU_OK);
+    cr_assert_eq(f.out.placed, 2, "three nodes, one port taken");
+    cr_assert_null(f.nodes[2]);
+    /* another port, or the same one on another IP, does not conflict */
+    cr_assert_eq(plan_ported(&f, 3, "nvidia.com/gpu=2", 29501), MU_OK);
+    cr_assert_eq(f.out.placed, 3);
+    plan_teardown(&f);
+}
