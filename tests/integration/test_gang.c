@@ -824,11 +824,12 @@ Test(gang_kube, pods_before_their_podgroup_wait_for_it_then_bind_whole,
     fake_podgroups("[" PG_PUT("early", "2") "]");
     cr_assert(wait_min("ml/early", 2, 3000), "minMember %ld",
               gang_min("ml/early"));
-    /* quorum and admission: both members woken */
+    /* quorum and admission: both members woken (twice if a slow run let
+     * the 5 s grace end first) */
     end = mono_ms() + 5000;
     while (fake_stat("patches") < 2 && mono_ms() < end)
         sleep_ms(20);
-    cr_assert_eq(fake_stat("patches"), 2);
+    cr_assert_geq(fake_stat("patches"), 2);
     place(&b[0], "early", 0);
     sleep_ms(200);
     cr_assert_eq(fake_stat("binds"), 0, "held until the second member");
