@@ -57,7 +57,21 @@ static void plan_setup(struct fx_plan *f)
     f->out.nodes = f->nodes;
 }
 
-static int plan(struct fx_plan *f, size_t n, const char *req)
+/* Give pod p one TCP host port (ip "": the wildcard). */
+static void give_port(struct pod *p, uint16_t port, const char *ip)
+{
+    p->ports = xrealloc(p->ports, (p->nports + 1) * sizeof(*p->ports));
+    memset(&p->ports[p->nports], 0, sizeof(*p->ports));
+    p->ports[p->nports].port = port;
+    p->ports[p->nports].proto = PROTO_TCP;
+    snprintf(p->ports[p->nports].ip, sizeof(p->ports[0].ip), "%s", ip);
+    p->nports++;
+}
+
+/* Plan n pods p0..p(n-1) of request req, each with host port `port` (0:
+ * none). */
+static int plan_ported(struct fx_plan *f, size_t n, const char *req,
+                       uint16_t port)
 {
     struct plan_req rq = {.pol = f->pol, .c = f->c, .res = f->res,
                           .gang = "ml/g", .npods = n, .topo_keys = keys,
@@ -69,9 +83,16 @@ static int plan(struct fx_plan *f, size_t n, const char *req)
         snprintf(name, sizeof(name), "p%zu", i);
         pod_free(f->pods[i]);
         f->pods[i] = fx_pod(name, req);
+        if (port)
+            give_port(f->pods[i], port, "");
     }
     rq.pods = (const struct pod *const *)f->pods;
     return plan_run(&rq, &f->out);
+}
+
+static int plan(struct fx_plan *f, size_t n, const char *req)
+{
+    return plan_ported(f, n, req, 0);
 }
 
 static void plan_teardown(struct fx_plan *f)
@@ -310,37 +331,6 @@ Test(plan, cached_domains_follow_the_keys_and_give_the_same_plans)
     cr_assert_str_eq(pn.keys[1], keys[1]);
     plan_nodes_fini(&pn);
     plan_teardown(&f);
-}
-
-/* Give pod p one TCP host port. */
-static void give_port(struct pod *p, uint16_t port, const char *ip)
-{
-    p->ports = xrealloc(p->ports, (p->nports + 1) * sizeof(*p->ports));
-    memset(&p->ports[p->nports], 0, sizeof(*p->ports));
-    p->ports[p->nports].port = port;
-    p->ports[p->nports].proto = PROTO_TCP;
-    snprintf(p->ports[p->nports].ip, sizeof(p->ports[0].ip), "%s", ip);
-    p->nports++;
-}
-
-static int plan_ported(struct fx_plan *f, size_t n, const char *req,
-                       uint16_t port)
-{
-    struct plan_req rq = {.pol = f->pol, .c = f->c, .res = f->res,
-                          .gang = "ml/g", .npods = n, .topo_keys = keys,
-                          .nkeys = 3};
-
-    for (size_t i = 0; i < n; i++) {
-        char name[32];
-
-        snprintf(name, sizeof(name), "p%zu", i);
-        pod_free(f->pods[i]);
-        f->pods[i] = fx_pod(name, req);
-        if (port)
-            give_port(f->pods[i], port, "");
-    }
-    rq.pods = (const struct pod *const *)f->pods;
-    return plan_run(&rq, &f->out);
 }
 
 /* kube-scheduler's NodePorts refuses a second pod with the same host port
