@@ -14,7 +14,7 @@ for f in "$dir"/*.log; do
     cmd=$(sed -n 's/^==[0-9]*== Command: //p' "$f" | head -1)
     if ! grep -q 'ERROR SUMMARY:' "$f"; then
         cut=$((cut + 1))
-        echo "cut short (killed): $f: $cmd"
+        echo "cut short (killed, or exec'd openssl, which is not traced): $f: $cmd"
         continue
     fi
     if grep -q 'ERROR SUMMARY: 0 errors' "$f" &&
