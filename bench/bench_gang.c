@@ -9,7 +9,8 @@
  *   make build/bench/bench_gang && ./build/bench/bench_gang [NODES] [PODS]
  *
  * Reports best and median of ROUNDS for: plan_run alone (1 and 4 GPUs per
- * pod: rack-sized and zone-sized gangs), and the whole admission path
+ * pod: rack-sized and zone-sized gangs; 1 GPU and one host port each: one
+ * pod per node), and the whole admission path
  * (gang_filter_ctx on a fresh table: membership scan, plan, reservation).
  */
 #include "common.h"
@@ -110,8 +111,10 @@ static void report(const char *what, double *t)
            t[ROUNDS / 2]);
 }
 
+/* hostport: 0, or a host port every pod asks for (hostNetwork workers):
+ * then no two may share a node. */
 static void bench_plan(const struct policy *pol, struct cluster *c, int npods,
-                       int gpus)
+                       int gpus, uint16_t hostport)
 {
     struct pod **pods = xcalloc((size_t)npods, sizeof(*pods));
     const struct node_info **nodes = xcalloc((size_t)npods, sizeof(*nodes));
@@ -124,8 +127,14 @@ static void bench_plan(const struct policy *pol, struct cluster *c, int npods,
     double t[ROUNDS];
     char what[400];
 
-    for (int i = 0; i < npods; i++)
+    for (int i = 0; i < npods; i++) {
         pods[i] = make_pod(i, gpus, false);
+        if (hostport) {
+            pods[i]->ports = xcalloc(1, sizeof(*pods[i]->ports));
+            pods[i]->ports[0].port = hostport;
+            pods[i]->nports = 1;
+        }
+    }
     for (int r = 0; r < ROUNDS; r++) {
         double t0 = now_ms();
 
@@ -133,8 +142,9 @@ static void bench_plan(const struct policy *pol, struct cluster *c, int npods,
             exit(1);
         t[r] = now_ms() - t0;
     }
-    snprintf(what, sizeof(what), "plan_run %d pods x %d GPU (%s)", npods,
-             gpus, out.placed == (size_t)npods ? out.domain : "no fit");
+    snprintf(what, sizeof(what), "plan_run %d pods x %d GPU%s (%s)", npods,
+             gpus, hostport ? " + hostPort" : "",
+             out.placed == (size_t)npods ? out.domain : "no fit");
     report(what, t);
     for (int i = 0; i < npods; i++)
         pod_free(pods[i]);
@@ -195,8 +205,9 @@ int main(int argc, char **argv)
     c = make_cluster(nodes);
     printf("%d nodes, gang of %d pods, policies/gang-topology.json\n", nodes,
            npods);
-    bench_plan(pol, c, npods, 1);
-    bench_plan(pol, c, npods, 4);
+    bench_plan(pol, c, npods, 1, 0);
+    bench_plan(pol, c, npods, 4, 0);
+    bench_plan(pol, c, npods, 1, 29500);
     bench_admit(pol, c, npods);
     cluster_free(c);
     policy_free(pol);
