@@ -385,7 +385,7 @@ s6_quorum_wakes() {
     del_pods "$g-1" "$g-2" "$g-3"
 }
 
-# 6c: muster admits a gang whose third member kube-scheduler itself can
+# 6e: muster admits a gang whose third member kube-scheduler itself can
 # never place (its required pod anti-affinity excludes every node; muster's
 # plan does not look at inter-pod affinity). The two others wait at bind
 # until the gang times out:
@@ -437,6 +437,53 @@ s6_timeout() {
     e2e_log "gang s6-late: $(jq -r .reason <<<"$info")"
 }
 
+# 6d: a gang sized by its PodGroup alone, whose CRD is installed after
+# muster started: muster found the CRD absent then (it looks again every
+# minute), and the first pod naming the PodGroup makes it look at once.
+# Until the PodGroup is in, the pods wait (minMember unknown); read as
+# ordinary pods they would be bound one by one. The gang is bound whole.
+s6_podgroup() {
+    local t0 p crd=podgroups.scheduling.x-k8s.io
+    kc apply -f - >/dev/null <<'EOF' || fail "cannot create the PodGroup CRD"
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: podgroups.scheduling.x-k8s.io}
+spec:
+  group: scheduling.x-k8s.io
+  scope: Namespaced
+  names: {plural: podgroups, singular: podgroup, kind: PodGroup,
+          listKind: PodGroupList}
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+EOF
+    wait_until 30 "CRD $crd established" \
+        kc wait --for condition=established --timeout=1s "crd/$crd"
+    kc apply -f - >/dev/null <<'EOF' || fail "cannot create PodGroup s6-pg"
+apiVersion: scheduling.x-k8s.io/v1alpha1
+kind: PodGroup
+metadata: {name: s6-pg, labels: {e2e: "1"}}
+spec: {minMember: 3}
+EOF
+    for p in s6-pg-1 s6-pg-2 s6-pg-3; do
+        mkpod "$p" --label "scheduling.x-k8s.io/pod-group=s6-pg" --gpu 1
+    done
+    wait_until "$REQUEUE_WAIT" "all of gang s6-pg bound" gang_all_bound s6-pg 3
+    for p in s6-pg-1 s6-pg-2 s6-pg-3; do expect_binder "$p" muster; done
+    gang_info s6-pg | jq -e '.minMember == 3 and .state == "bound"' \
+        >/dev/null || fail "gang s6-pg not bound by its PodGroup: $(gang_info s6-pg)"
+    t0=$(audit_times create s6-pg-3 | cut -d' ' -f2)
+    [ -n "$t0" ] || fail "no create of s6-pg-3 in the audit log"
+    gang_timing "6d last member created -> gang s6-pg (PodGroup, CRD installed after muster started) bound" \
+        "$t0" s6-pg-1 s6-pg-2 s6-pg-3
+    del_pods s6-pg-1 s6-pg-2 s6-pg-3
+    kc delete crd "$crd" --wait=true >/dev/null 2>&1 ||
+        fail "cannot delete CRD $crd"
+}
+
 # Scenario 6: gang scheduling through the real scheduler (see s6_*).
 scenario_6() {
     local prof
@@ -446,6 +493,7 @@ scenario_6() {
     s6_wholly_pending
     s6_room_frees
     for prof in $PROFILES; do s6_quorum_wakes "$prof"; done
+    s6_podgroup
     s6_timeout
 }
 
