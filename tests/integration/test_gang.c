@@ -205,6 +205,16 @@ static void bind_start(struct bind_call *b, const char *gang, int i,
     pthread_create(&b->th, NULL, bind_main, b);
 }
 
+/* Join binds b[0..n) and check that each was answered with success. */
+static void join_all_ok(struct bind_call *b, int n)
+{
+    for (int i = 0; i < n; i++) {
+        pthread_join(b[i].th, NULL);
+        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}", "member %d",
+                         i);
+    }
+}
+
 static bool contains(const char *path, const char *what)
 {
     struct buf out;
@@ -241,10 +251,7 @@ Test(gang_serve, binds_are_held_until_the_last_member_then_all_answered,
     cr_assert(contains("/metrics", "muster_gang_held_binds 3"));
     cr_assert(contains("/debug/gangs", "\"state\":\"admitted\""));
     bind_start(&b[3], "job", 3, node[3]);
-    for (int i = 0; i < 4; i++) {
-        pthread_join(b[i].th, NULL);
-        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
-    }
+    join_all_ok(b, 4);
     cr_assert(contains("/debug/gangs", "\"state\":\"bound\""));
     cr_assert(contains("/metrics", "muster_gang_completed_total 1"));
     cr_assert_eq(stop_server(), 0);
@@ -495,10 +502,7 @@ Test(gang_kube, quorum_and_admission_patch_parked_members_then_bind_all,
                          "last member");
         }
     }
-    for (int i = 0; i < 4; i++) {
-        pthread_join(b[i].th, NULL);
-        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
-    }
+    join_all_ok(b, 4);
     cr_assert_eq(fake_stat("binds"), 4);
     cr_assert_eq(stop_server(), 0);
 }
@@ -834,10 +838,7 @@ Test(gang_kube, pods_before_their_podgroup_wait_for_it_then_bind_whole,
     sleep_ms(200);
     cr_assert_eq(fake_stat("binds"), 0, "held until the second member");
     place(&b[1], "early", 1);
-    for (int i = 0; i < 2; i++) {
-        pthread_join(b[i].th, NULL);
-        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
-    }
+    join_all_ok(b, 2);
     cr_assert_eq(fake_stat("binds"), 2);
     cr_assert_eq(stop_server(), 0);
 }
@@ -865,10 +866,7 @@ Test(gang_kube, a_pod_naming_a_podgroup_makes_muster_look_for_the_crd,
     cr_assert_eq(log_count("PodGroup CRD found"), 1);
     place(&b[0], "late", 0);
     place(&b[1], "late", 1);
-    for (int i = 0; i < 2; i++) {
-        pthread_join(b[i].th, NULL);
-        cr_assert_str_eq(b[i].answer, "200 {\"Error\":\"\"}");
-    }
+    join_all_ok(b, 2);
     cr_assert_eq(fake_stat("binds"), 2);
     cr_assert_eq(stop_server(), 0);
 }
