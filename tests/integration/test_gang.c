@@ -336,10 +336,17 @@ static int fake_port;
 
 static void cleanup_kube(void)
 {
+    char path[160];
+
     if (fake_pid > 0) {
         test_reap(fake_pid);
         fake_pid = 0;
     }
+    /* the fake's files, so that cleanup's rmdir can take the directory */
+    snprintf(path, sizeof(path), "%s/fake.port", srv_dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/fake.log", srv_dir);
+    unlink(path);
     cleanup();
 }
 
