@@ -381,26 +381,49 @@ static long fake_call(const char *path, const char *body, struct buf *out)
     return st;
 }
 
-static void fake_pods(int from, int to)
+/* Pods ml/GANG-from..to-1 (uids as pod_args names them) of gang GANG,
+ * created on the fake, each with the annotation muster.dev/min-member: ann
+ * (none when 0) and a request of gpus GPUs (none when 0). */
+static void put_members(const char *gang, int from, int to, int ann,
+                        int gpus)
 {
     struct buf b, out;
 
     buf_init(&b, BUF_UNLIMITED);
     buf_init(&out, BUF_UNLIMITED);
     buf_adds(&b, "[");
-    for (int i = from; i < to; i++)
-        buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{\"name\":"
-                   "\"kg-%d\",\"namespace\":\"ml\",\"uid\":\"uid-kg-%d\","
-                   "\"labels\":{\"scheduling.x-k8s.io/pod-group\":\"kg\"},"
-                   "\"annotations\":{\"muster.dev/min-member\":\"4\"}},"
-                   "\"spec\":{\"containers\":[{\"name\":\"c\",\"resources\":"
-                   "{\"requests\":{\"nvidia.com/gpu\":\"2\"}}}]},\"status\":"
-                   "{\"phase\":\"Pending\"}}}", i > from ? "," : "", i, i);
+    for (int i = from; i < to; i++) {
+        buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{"
+                   "\"name\":\"%s-%d\",\"namespace\":\"ml\",\"uid\":"
+                   "\"uid-%s-%d\",\"labels\":{\"scheduling.x-k8s.io/"
+                   "pod-group\":\"%s\"}", i > from ? "," : "", gang, i, gang,
+                   i, gang);
+        if (ann)
+            buf_printf(&b, ",\"annotations\":{\"muster.dev/min-member\":"
+                       "\"%d\"}", ann);
+        buf_adds(&b, "},\"spec\":{\"containers\":[{\"name\":\"c\"");
+        if (gpus)
+            buf_printf(&b, ",\"resources\":{\"requests\":{"
+                       "\"nvidia.com/gpu\":\"%d\"}}", gpus);
+        buf_adds(&b, "}]},\"status\":{\"phase\":\"Pending\"}}}");
+    }
     buf_adds(&b, "]");
     cr_assert_eq(fake_call("/_control/pods", b.data, &out), 200, "%s",
                  out.data);
     buf_fini(&b);
     buf_fini(&out);
+}
+
+/* Members from..to-1 of gang kg: 2 GPUs each, minMember 4. */
+static void fake_pods(int from, int to)
+{
+    put_members("kg", from, to, 4, 2);
+}
+
+/* Members 0..n-1 of gang, no requests. */
+static void gang_pods(const char *gang, int n, int ann)
+{
+    put_members(gang, 0, n, ann, 0);
 }
 
 static long fake_stat(const char *key)
@@ -517,22 +540,10 @@ Test(gang_kube, quorum_and_admission_patch_parked_members_then_bind_all,
 Test(gang_kube, podgroups_from_the_api_server_set_min_member,
      .fini = cleanup_kube, .timeout = 40)
 {
-    struct buf b, out;
     char node[64], reason[256];
 
     start_kube();
-    buf_init(&b, BUF_UNLIMITED);
-    buf_init(&out, BUF_UNLIMITED);
-    buf_adds(&b, "[");
-    for (int i = 0; i < 2; i++)
-        buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{"
-                   "\"name\":\"pgk-%d\",\"namespace\":\"ml\",\"uid\":"
-                   "\"uid-pgk-%d\",\"labels\":{\"scheduling.x-k8s.io/"
-                   "pod-group\":\"pgk\"},\"annotations\":{\"muster.dev/"
-                   "min-member\":\"5\"}},\"spec\":{\"containers\":[{"
-                   "\"name\":\"c\"}]}}}", i ? "," : "", i, i);
-    buf_adds(&b, "]");
-    cr_assert_eq(fake_call("/_control/pods", b.data, &out), 200);
+    gang_pods("pgk", 2, 5);
     for (int i = 0; i < 200 * test_slow() && fake_stat("podgroupLists") < 1;
          i++)
         sleep_ms(25);
@@ -545,8 +556,6 @@ Test(gang_kube, podgroups_from_the_api_server_set_min_member,
                  "the PodGroup's minMember 2 wins over the annotation's 5: "
                  "%s", reason);
     cr_assert(contains("/debug/gangs", "\"minMember\":2"));
-    buf_fini(&b);
-    buf_fini(&out);
     cr_assert_eq(stop_server(), 0);
 }
 
@@ -575,34 +584,6 @@ static int64_t mono_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Pods ml/GANG-0..n-1 (uids as pod_args names them) of gang GANG, with
- * the annotation muster.dev/min-member: ann (none when ann is 0). */
-static void gang_pods(const char *gang, int n, int ann)
-{
-    struct buf b, out;
-
-    buf_init(&b, BUF_UNLIMITED);
-    buf_init(&out, BUF_UNLIMITED);
-    buf_adds(&b, "[");
-    for (int i = 0; i < n; i++) {
-        buf_printf(&b, "%s{\"op\":\"put\",\"object\":{\"metadata\":{"
-                   "\"name\":\"%s-%d\",\"namespace\":\"ml\",\"uid\":"
-                   "\"uid-%s-%d\",\"labels\":{\"scheduling.x-k8s.io/"
-                   "pod-group\":\"%s\"}", i ? "," : "", gang, i, gang, i,
-                   gang);
-        if (ann)
-            buf_printf(&b, ",\"annotations\":{\"muster.dev/min-member\":"
-                       "\"%d\"}", ann);
-        buf_adds(&b, "},\"spec\":{\"containers\":[{\"name\":\"c\"}]},"
-                 "\"status\":{\"phase\":\"Pending\"}}}");
-    }
-    buf_adds(&b, "]");
-    cr_assert_eq(fake_call("/_control/pods", b.data, &out), 200, "%s",
-                 out.data);
-    buf_fini(&b);
-    buf_fini(&out);
 }
 
 /* POST /_control/podgroups (ops, or a whole set that installs the CRD). */
